@@ -1,0 +1,41 @@
+# The one entry point for humans and CI. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+PY := .venv/bin/python
+
+.PHONY: help setup up down test lint unit molecule emulator-start emulator-stop emulator-status emulator-reset
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+setup: ## Install packages, podman settings, .venv and the base image (idempotent, root)
+	@tools/setup.sh
+
+up: setup ## Start the emulator and provision the local environment into it, then print a summary
+	@$(PY) -m tools.emulator start
+	ansible-playbook -i inventories/local playbooks/site.yml
+
+down: ## Stop what `make up` started (the emulator, and with it the environment)
+	@$(PY) -m tools.emulator stop
+
+test: setup ## Lint, unit tests and molecule scenarios, on an emulator of their own (port 4567)
+	@tools/test.sh
+
+lint: ## ansible-lint (production), yamllint, ruff, and packer fmt/validate when templates exist
+	@tools/test.sh lint
+
+unit: ## pytest: plugins and tools
+	@tools/test.sh unit
+
+molecule: ## The molecule scenarios (network against the emulator, host roles in podman)
+	@tools/test.sh molecule
+
+emulator-start: ## Start the local AWS emulator on 127.0.0.1:4566
+	@$(PY) -m tools.emulator start
+emulator-stop: ## Stop it
+	@$(PY) -m tools.emulator stop
+emulator-status: ## Is it running?
+	@$(PY) -m tools.emulator status
+emulator-reset: ## Forget every resource in it
+	@$(PY) -m tools.emulator reset

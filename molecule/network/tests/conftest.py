@@ -1,0 +1,50 @@
+"""Fixtures for verifying a tier in the emulator through boto3."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / ".collections"))
+
+ENV = "molecule"  # the scenario's webcast_env (molecule.yml)
+
+
+@pytest.fixture(scope="session")
+def settings() -> dict:
+    """The local inventory's group_vars, which the scenario converged with."""
+    merged: dict = {}
+    for path in sorted((ROOT / "inventories/local/group_vars/all").glob("*.yml")):
+        merged.update(yaml.safe_load(path.read_text()) or {})
+    return merged
+
+
+@pytest.fixture(scope="session")
+def aws(settings):
+    """A boto3 client factory for the emulator the scenario ran against."""
+    endpoint = os.environ.get("WEBCAST_AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
+
+    def client(service: str):
+        return boto3.client(
+            service,
+            region_name=settings["webcast_aws_region"],
+            endpoint_url=endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    return client
+
+
+@pytest.fixture(scope="session")
+def env_filters(settings) -> list[dict]:
+    return [
+        {"Name": "tag:Project", "Values": [settings["webcast_project"]]},
+        {"Name": "tag:Environment", "Values": [ENV]},
+    ]

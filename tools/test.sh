@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The project's tests: lint, unit (pytest) and molecule, or only the stages named.
+#   tools/test.sh [lint] [unit] [molecule]
+# Every stage runs even when an earlier one failed; the exit status is non-zero if any failed.
+# The tests get an emulator of their own on 127.0.0.1:4567, fresh for the run and stopped at the
+# end, so they never touch the environment `make up` keeps on 4566.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/.venv/bin:$PATH"
+export WEBCAST_EMULATOR_PORT=4567
+export WEBCAST_AWS_ENDPOINT_URL="http://127.0.0.1:$WEBCAST_EMULATOR_PORT"
+export ANSIBLE_FORCE_COLOR="${ANSIBLE_FORCE_COLOR:-0}"
+export PY_COLORS="${PY_COLORS:-0}"
+
+stages=("$@")
+((${#stages[@]})) || stages=(lint unit molecule)
+MOLECULE_SCENARIOS=(network common)
+
+declare -A result
+pytest_summary=""
+emulator_started=""
+
+stage() {  # stage NAME COMMAND...: run, time and record one check
+  local name="$1"; shift
+  local start=$SECONDS
+  echo "==> $name"
+  if "$@"; then result[$name]="ok      $((SECONDS - start)) s"
+  else result[$name]="FAILED  $((SECONDS - start)) s"; fi
+}
+
+emulator() {
+  if [[ -z "$emulator_started" ]]; then
+    python -m tools.emulator start && python -m tools.emulator reset >/dev/null || return 1
+    emulator_started=yes
+    trap 'python -m tools.emulator stop >/dev/null' EXIT
+  fi
+}
+
+lint() {
+  stage yamllint yamllint --strict .
+  stage ansible-lint ansible-lint --profile production --strict
+  stage ruff ruff check .
+  stage "ruff format" ruff format --check .
+  if compgen -G "packer/*.pkr.hcl" >/dev/null; then
+    stage "packer fmt" packer fmt -check packer/
+    stage "packer validate" packer validate -syntax-only packer/
+  fi
+}
+
+unit() {
+  local log
+  log="$(mktemp)"
+  stage pytest bash -c "set -o pipefail; pytest -q tests 2>&1 | tee '$log'"
+  pytest_summary="$(grep -E '^=+ .*(passed|failed|error).* =+$|^[0-9]+ (passed|failed)' "$log" | tail -1)"
+  rm -f "$log"
+}
+
+molecule_stage() {
+  emulator || { result[emulator]="FAILED  could not start"; return; }
+  for scenario in "${MOLECULE_SCENARIOS[@]}"; do
+    stage "molecule $scenario" molecule test -s "$scenario"
+  done
+}
+
+for name in "${stages[@]}"; do
+  case "$name" in
+    lint) lint ;;
+    unit) unit ;;
+    molecule) molecule_stage ;;
+    *) echo "unknown stage '$name'; allowed: lint unit molecule" >&2; exit 2 ;;
+  esac
+done
+
+echo
+echo "==> summary"
+failed=0
+for name in "${!result[@]}"; do
+  printf '  %-18s %s\n' "$name" "${result[$name]}"
+done | sort
+for name in "${!result[@]}"; do [[ "${result[$name]}" == FAILED* ]] && failed=1; done
+[[ -n "$pytest_summary" ]] && echo "  pytest: $pytest_summary"
+exit "$failed"
