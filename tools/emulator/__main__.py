@@ -36,8 +36,8 @@ def url(port: int, path: str = "") -> str:
 def answers(port: int) -> bool:
     """True when an emulator answers on the port (moto's own API, not any AWS service)."""
     try:
-        with urllib.request.urlopen(url(port, "/moto-api/data.json"), timeout=2) as response:
-            return response.status == 200
+        with urllib.request.urlopen(url(port, "/moto-api/config"), timeout=2) as response:
+            return 200 <= response.status < 300  # moto answers 201 here
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
 
