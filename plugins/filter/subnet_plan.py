@@ -154,7 +154,9 @@ def subnet_plan(vpc_cidr: Any, azs: Sequence[str] | int, tiers: Mapping[str, int
         raise AnsibleFilterError(f"subnet_plan: {error}") from None
 
 
-def subnet_plan_error(vpc_cidr: Any, azs: Sequence[str] | int, tiers: Mapping[str, int], slots: int = 4) -> str:
+def subnet_plan_error(
+    vpc_cidr: Any, azs: Sequence[str] | int, tiers: Mapping[str, int], slots: int = 4
+) -> str:
     """The reason the plan is impossible, or '' when it is fine (for assert tasks)."""
     try:
         plan_subnets(vpc_cidr, azs, tiers, slots)

@@ -205,15 +205,22 @@ def ensure_present(client, module) -> dict[str, Any]:
         changed = True
         if module.check_mode:
             after = dict(describe({**(existing or {}), **wanted}), tags=module.params.get("tags") or {})
-            return {"changed": True, "flow_log": after, "replaced": replace,
-                    "diff": {"before": before, "after": after}}
+            return {
+                "changed": True,
+                "flow_log": after,
+                "replaced": replace,
+                "diff": {"before": before, "after": after},
+            }
         if existing:
             delete(client, module, existing["FlowLogId"])
         existing = create(client, module, wanted)
     elif module.params.get("tags") is not None:
         # Filter by id only: moto files flow logs under a different tag resource type than AWS.
         changed = ensure_ec2_tags(
-            client, module, existing["FlowLogId"], tags=module.params["tags"],
+            client,
+            module,
+            existing["FlowLogId"],
+            tags=module.params["tags"],
             purge_tags=module.params["purge_tags"],
         )
         if changed and not module.check_mode:
@@ -222,8 +229,12 @@ def ensure_present(client, module) -> dict[str, Any]:
     after = describe(existing)
     if module.check_mode and changed:
         after = dict(after, tags=module.params["tags"])
-    return {"changed": changed, "flow_log": after, "replaced": replace,
-            "diff": {"before": before, "after": after}}
+    return {
+        "changed": changed,
+        "flow_log": after,
+        "replaced": replace,
+        "diff": {"before": before, "after": after},
+    }
 
 
 def ensure_absent(client, module) -> dict[str, Any]:
@@ -264,7 +275,9 @@ def main() -> None:
         and module.params["log_destination_type"] == "cloud-watch-logs"
         and not module.params["deliver_logs_permission_arn"]
     ):
-        module.fail_json(msg="deliver_logs_permission_arn is required to deliver flow logs to CloudWatch Logs")
+        module.fail_json(
+            msg="deliver_logs_permission_arn is required to deliver flow logs to CloudWatch Logs"
+        )
 
     client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
     if module.params["state"] == "present":

@@ -24,7 +24,10 @@ def free_port() -> int:
 def emulator(action: str, port: int) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "tools.emulator", action, "--port", str(port)],
-        cwd=ROOT, capture_output=True, text=True, timeout=90,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
 
 
@@ -40,8 +43,11 @@ def running():
 
 def client(port: int):
     return boto3.client(
-        "ec2", region_name="eu-west-1", endpoint_url=f"http://127.0.0.1:{port}",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        "ec2",
+        region_name="eu-west-1",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     )
 
 
@@ -68,11 +74,16 @@ def test_the_server_carries_the_fixes(running):
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/24")["Subnet"]["SubnetId"]
     nat = ec2.create_nat_gateway(
-        SubnetId=subnet, AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"],
+        SubnetId=subnet,
+        AllocationId=ec2.allocate_address(Domain="vpc")["AllocationId"],
         TagSpecifications=[{"ResourceType": "natgateway", "Tags": [{"Key": "k", "Value": "v"}]}],
     )["NatGateway"]["NatGatewayId"]
-    tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [nat]},
-                                      {"Name": "resource-type", "Values": ["natgateway"]}])["Tags"]
+    tags = ec2.describe_tags(
+        Filters=[
+            {"Name": "resource-id", "Values": [nat]},
+            {"Name": "resource-type", "Values": ["natgateway"]},
+        ]
+    )["Tags"]
     assert [t["Key"] for t in tags] == ["k"]
 
 
@@ -88,7 +99,10 @@ def test_stop_ends_the_server_and_status_says_so():
     assert emulator("start", port).returncode == 0
     pid = int((ROOT / f".run/emulator-{port}/pid").read_text())
     assert emulator("stop", port).returncode == 0
-    assert not Path(f"/proc/{pid}").exists() or b"tools.emulator" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    assert (
+        not Path(f"/proc/{pid}").exists()
+        or b"tools.emulator" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+    )
     status = emulator("status", port)
     assert status.returncode == 3 and "not running" in status.stdout
     shutil.rmtree(ROOT / f".run/emulator-{port}", ignore_errors=True)
@@ -101,7 +115,8 @@ def test_start_refuses_a_port_someone_else_answers_on(tmp_path):
     port = free_port()
     stranger = subprocess.Popen(
         [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(tmp_path), str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 10

@@ -58,8 +58,9 @@ def start(port: int) -> int:
         print(f"emulator already running on {url(port)} (pid {recorded_pid(port)})")
         return 0
     if answers(port):
-        print(f"something else already answers on {url(port)}; not starting a second emulator",
-              file=sys.stderr)
+        print(
+            f"something else already answers on {url(port)}; not starting a second emulator", file=sys.stderr
+        )
         return 1
     directory = state_dir(port)
     directory.mkdir(parents=True, exist_ok=True)
@@ -84,8 +85,10 @@ def start(port: int) -> int:
         time.sleep(0.2)
     if process.poll() is None:
         process.terminate()
-    print(f"emulator did not answer on {url(port)} within {START_TIMEOUT_S:.0f} s; "
-          f"last lines of {log}:", file=sys.stderr)
+    print(
+        f"emulator did not answer on {url(port)} within {START_TIMEOUT_S:.0f} s; last lines of {log}:",
+        file=sys.stderr,
+    )
     print("\n".join(log.read_text(errors="replace").splitlines()[-20:]), file=sys.stderr)
     return 1
 
@@ -132,8 +135,12 @@ def reset(port: int) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.emulator", description=__doc__.split("\n")[0])
     parser.add_argument("action", choices=("start", "stop", "status", "reset"))
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
-                        help=f"TCP port on {HOST} (default {DEFAULT_PORT}, or $WEBCAST_EMULATOR_PORT)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"TCP port on {HOST} (default {DEFAULT_PORT}, or $WEBCAST_EMULATOR_PORT)",
+    )
     args = parser.parse_args(argv)
     return {"start": start, "stop": stop, "status": status, "reset": reset}[args.action](args.port)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from ansible_collections.webcast.platform.plugins.filter.subnet_plan import plan_subnets
-
 from conftest import ENV
 
 
@@ -43,9 +42,9 @@ def nat_gateways(ec2, vpc):
 
 @pytest.fixture(scope="module")
 def plan(settings, ec2):
-    zones = sorted(
-        zone["ZoneName"] for zone in ec2.describe_availability_zones()["AvailabilityZones"]
-    )[: settings["aws_network_az_count"]]
+    zones = sorted(zone["ZoneName"] for zone in ec2.describe_availability_zones()["AvailabilityZones"])[
+        : settings["aws_network_az_count"]
+    ]
     return plan_subnets(settings["aws_network_vpc_cidr"], zones, {"public": 24, "app": 20, "data": 24})
 
 
@@ -55,12 +54,18 @@ def subnet_by_cidr(subnets: list[dict]) -> dict[str, dict]:
 
 def test_vpc_has_the_configured_cidr_dns_and_tags(ec2, vpc, settings):
     assert vpc["CidrBlock"] == settings["aws_network_vpc_cidr"]
-    for attribute, key in (("enableDnsSupport", "EnableDnsSupport"), ("enableDnsHostnames", "EnableDnsHostnames")):
+    for attribute, key in (
+        ("enableDnsSupport", "EnableDnsSupport"),
+        ("enableDnsHostnames", "EnableDnsHostnames"),
+    ):
         value = ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute=attribute)[key]["Value"]
         assert value is True, f"{attribute} is {value}"
     assert tags(vpc) | {"Name": None} == {
-        "Name": None, "Project": settings["webcast_project"], "Environment": ENV,
-        "Component": "network", "ManagedBy": "ansible",
+        "Name": None,
+        "Project": settings["webcast_project"],
+        "Environment": ENV,
+        "Component": "network",
+        "ManagedBy": "ansible",
     }
 
 
@@ -76,9 +81,9 @@ def test_no_subnet_hands_out_public_addresses(subnets):
 
 
 def test_public_subnets_route_to_the_internet_gateway(ec2, vpc, route_tables, subnets, plan):
-    igw = ec2.describe_internet_gateways(
-        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}]
-    )["InternetGateways"]
+    igw = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])[
+        "InternetGateways"
+    ]
     assert len(igw) == 1
     by_cidr = subnet_by_cidr(subnets)
     for entry in (e for e in plan if e["tier"] == "public"):
@@ -89,7 +94,9 @@ def test_public_subnets_route_to_the_internet_gateway(ec2, vpc, route_tables, su
 def test_single_nat_gateway_sits_in_the_first_public_subnet(nat_gateways, subnets, plan, settings):
     assert settings["aws_network_nat_gateways"] == "single"
     first_public = next(e for e in plan if e["tier"] == "public" and e["az_index"] == 0)
-    assert [nat["SubnetId"] for nat in nat_gateways] == [subnet_by_cidr(subnets)[first_public["cidr"]]["SubnetId"]]
+    assert [nat["SubnetId"] for nat in nat_gateways] == [
+        subnet_by_cidr(subnets)[first_public["cidr"]]["SubnetId"]
+    ]
     assert tags(nat_gateways[0])["Environment"] == ENV
 
 
@@ -106,23 +113,32 @@ def test_data_subnets_have_no_route_out_of_the_vpc(route_tables, subnets, plan):
         assert default_route(route_table_of(route_tables, by_cidr[entry["cidr"]]["SubnetId"])) == {}, entry
 
 
-def test_s3_gateway_endpoint_serves_app_and_data_route_tables(ec2, vpc, route_tables, subnets, plan, settings):
-    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["VpcEndpoints"]
+def test_s3_gateway_endpoint_serves_app_and_data_route_tables(
+    ec2, vpc, route_tables, subnets, plan, settings
+):
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])[
+        "VpcEndpoints"
+    ]
     s3 = [e for e in endpoints if e["ServiceName"] == f"com.amazonaws.{settings['webcast_aws_region']}.s3"]
     assert len(s3) == 1 and s3[0]["VpcEndpointType"] == "Gateway"
     by_cidr = subnet_by_cidr(subnets)
     private_tables = {
         route_table_of(route_tables, by_cidr[e["cidr"]]["SubnetId"])["RouteTableId"]
-        for e in plan if e["tier"] in ("app", "data")
+        for e in plan
+        if e["tier"] in ("app", "data")
     }
     assert set(s3[0]["RouteTableIds"]) == private_tables
 
 
 def test_flow_logs_record_all_traffic_into_the_retained_log_group(aws, ec2, vpc, settings):
     group = f"/{settings['webcast_project']}/{ENV}/vpc-flow-logs"
-    flow_logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc["VpcId"]]}])["FlowLogs"]
+    flow_logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc["VpcId"]]}])[
+        "FlowLogs"
+    ]
     assert [(f["LogGroupName"], f["TrafficType"]) for f in flow_logs] == [(group, "ALL")]
-    assert flow_logs[0]["DeliverLogsPermissionArn"].endswith(f"role/{settings['webcast_project']}-{ENV}-flow-logs")
+    assert flow_logs[0]["DeliverLogsPermissionArn"].endswith(
+        f"role/{settings['webcast_project']}-{ENV}-flow-logs"
+    )
     groups = aws("logs").describe_log_groups(logGroupNamePrefix=group)["logGroups"]
     assert [g.get("retentionInDays") for g in groups] == [settings["aws_network_flow_logs_retention_days"]]
 

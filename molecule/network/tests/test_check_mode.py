@@ -1,0 +1,34 @@
+"""Check mode tells the truth: on the converged network it reports nothing to change."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+from conftest import ENV, ROOT
+
+
+def test_check_mode_on_the_converged_network_reports_no_change():
+    result = subprocess.run(
+        [
+            "ansible-playbook",
+            "--check",
+            "--diff",
+            "-i",
+            "inventories/local",
+            "playbooks/network.yml",
+            "-e",
+            f"webcast_env={ENV}",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    recap = re.search(r"localhost\s+:\s+ok=\d+\s+changed=(\d+)", result.stdout)
+    assert recap, result.stdout[-2000:]
+    changed = [line for line in result.stdout.splitlines() if line.startswith("changed:")]
+    assert recap.group(1) == "0", f"check mode reports changes on a converged network: {changed}"

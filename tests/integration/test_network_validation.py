@@ -1,0 +1,81 @@
+"""Bad network settings fail before any AWS call, naming the variable and what is allowed.
+
+The endpoint points at a closed port on loopback: if the role reached AWS before validating, the
+run would fail with a connection error instead of the validation message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLOSED_ENDPOINT = "http://127.0.0.1:9"
+
+
+def run_network(extra_vars: dict) -> subprocess.CompletedProcess:
+    env = dict(os.environ, WEBCAST_AWS_ENDPOINT_URL=CLOSED_ENDPOINT, ANSIBLE_NOCOLOR="1")
+    return subprocess.run(
+        [
+            "ansible-playbook",
+            "-i",
+            "inventories/local",
+            "playbooks/network.yml",
+            "-e",
+            json.dumps(extra_vars),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra_vars", "expected"),
+    [
+        ({"aws_network_vpc_cidr": "10.0.0.0/33"}, ["aws_network_vpc_cidr=10.0.0.0/33", "not an IPv4 CIDR"]),
+        (
+            {"aws_network_vpc_cidr": "10.0.0.1/16"},
+            ["aws_network_vpc_cidr=10.0.0.1/16", "the network is 10.0.0.0/16"],
+        ),
+        (
+            {"aws_network_vpc_cidr": "10.0.0.0/20"},
+            ["aws_network_vpc_cidr=10.0.0.0/20", "has 4096 addresses", "need"],
+        ),
+        ({"aws_network_vpc_cidr": "8.8.0.0/16"}, ["not a private range", "RFC 1918"]),
+        ({"aws_network_az_count": 5}, ["aws_network_az_count is 5", "allowed: 2 to 4"]),
+        ({"aws_network_az_count": 1}, ["aws_network_az_count is 1", "allowed: 2 to 4"]),
+        ({"aws_network_nat_gateways": "two"}, ["aws_network_nat_gateways", "per_az", "single", "none"]),
+        (
+            {"aws_network_subnet_prefixes": {"public": 24, "app": 29, "data": 24}},
+            ["tier 'app' prefix /29 is out of range"],
+        ),
+        ({"webcast_env": "Staging_1"}, ["webcast_env=Staging_1", "lowercase"]),
+    ],
+    ids=[
+        "cidr-malformed",
+        "cidr-host-bits",
+        "vpc-too-small",
+        "cidr-public",
+        "az-count-high",
+        "az-count-low",
+        "nat-mode",
+        "subnet-prefix",
+        "env-name",
+    ],
+)
+def test_bad_setting_fails_before_any_aws_call_with_a_clear_message(extra_vars, expected):
+    result = run_network(extra_vars)
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0, output[-2000:]
+    for text in expected:
+        assert text in output, f"{text!r} not in: {output[-2000:]}"
+    assert "Could not connect" not in output and "EndpointConnectionError" not in output, (
+        "the role called AWS before validating: " + output[-2000:]
+    )
