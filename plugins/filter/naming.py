@@ -37,7 +37,7 @@ _NAME_PART = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 def _checked(label: str, value: Any) -> str:
     text = str(value)
-    if not _NAME_PART.match(text):
+    if not _NAME_PART.fullmatch(text):
         raise AnsibleFilterError(
             f"{label} '{text}' is not a valid name part; use lowercase letters, digits and "
             "single hyphens, such as 'webcast' or 'staging'"

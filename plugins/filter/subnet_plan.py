@@ -46,7 +46,8 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     plan: "{{ '10.20.0.0/16' | webcast.platform.subnet_plan(['eu-west-1a', 'eu-west-1b'],
               {'public': 24, 'app': 20, 'data': 24}) }}"
-# plan[0] == {'tier': 'app', 'az': 'eu-west-1a', 'az_index': 0, 'cidr': '10.20.0.0/20'}
+# plan[0] == {'tier': 'public', 'az': 'eu-west-1a', 'az_index': 0, 'cidr': '10.20.64.0/24'}
+# plan[2] == {'tier': 'app', 'az': 'eu-west-1a', 'az_index': 0, 'cidr': '10.20.0.0/20'}
 """
 
 RETURN = r"""
@@ -64,6 +65,9 @@ _value:
 # AWS accepts VPC and subnet prefixes from /16 to /28.
 AWS_MIN_PREFIX = 16
 AWS_MAX_PREFIX = 28
+# Private address space for a VPC. ipaddress's is_private also admits loopback, link-local and
+# reserved ranges, which AWS refuses or which break the instances' own networking.
+RFC_1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
 
 class SubnetPlanError(ValueError):
@@ -88,7 +92,7 @@ def parse_vpc_cidr(vpc_cidr: Any) -> ipaddress.IPv4Network:
             f"'{text}' has prefix /{network.prefixlen}; AWS allows a VPC from "
             f"/{AWS_MIN_PREFIX} to /{AWS_MAX_PREFIX}"
         )
-    if not network.is_private:
+    if not any(network.subnet_of(private) for private in RFC_1918):
         raise SubnetPlanError(
             f"'{text}' is not a private range; use RFC 1918 space "
             "(10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)"
@@ -101,6 +105,10 @@ def plan_subnets(
 ) -> list[dict[str, Any]]:
     """Lay out one subnet per tier per AZ inside vpc_cidr (see DOCUMENTATION for the rules)."""
     network = parse_vpc_cidr(vpc_cidr)
+    if isinstance(azs, str):
+        raise SubnetPlanError(
+            f"availability zones given as the text '{azs}'; expected a list of names or a number"
+        )
     azs = [f"az{index}" for index in range(azs)] if isinstance(azs, int) else list(azs)
     if not 1 <= len(azs) <= slots:
         raise SubnetPlanError(f"{len(azs)} availability zones given; the plan allows 1 to {slots}")

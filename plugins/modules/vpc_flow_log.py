@@ -169,12 +169,21 @@ def describe(flow_log: dict[str, Any] | None) -> dict[str, Any]:
     return result
 
 
-def create(client, module, wanted: dict[str, Any]) -> dict[str, Any]:
+def wanted_tags(existing_tags: dict[str, str], params: dict[str, Any]) -> dict[str, str]:
+    """The tags the flow log should end with: unchanged without O(tags), else purged or merged."""
+    if params.get("tags") is None:
+        return dict(existing_tags)
+    if params["purge_tags"]:
+        return dict(params["tags"])
+    return {**existing_tags, **params["tags"]}
+
+
+def create(client, module, wanted: dict[str, Any], tags: dict[str, str]) -> dict[str, Any]:
     request = {key: value for key, value in wanted.items() if key != "ResourceId"}
     request["ResourceIds"] = [wanted["ResourceId"]]
     request["ResourceType"] = module.params["resource_type"]
-    if module.params.get("tags"):
-        request["TagSpecifications"] = boto3_tag_specifications(module.params["tags"], ["vpc-flow-log"])
+    if tags:
+        request["TagSpecifications"] = boto3_tag_specifications(tags, ["vpc-flow-log"])
     try:
         response = client.create_flow_logs(aws_retry=True, **request)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
@@ -198,13 +207,13 @@ def ensure_present(client, module) -> dict[str, Any]:
     wanted = wanted_flow_log(module.params)
     existing = find_flow_log(client, module, wanted)
     before = describe(existing)
-    changed = False
+    tags = wanted_tags(before.get("tags", {}), module.params)
 
     replace = needs_replacement(existing, wanted) if existing else []
     if existing is None or replace:
-        changed = True
+        # AWS cannot modify a flow log: create it, or replace it keeping the tags it should have.
         if module.check_mode:
-            after = dict(describe({**(existing or {}), **wanted}), tags=module.params.get("tags") or {})
+            after = dict(describe({**(existing or {}), **wanted}), tags=tags)
             return {
                 "changed": True,
                 "flow_log": after,
@@ -213,8 +222,16 @@ def ensure_present(client, module) -> dict[str, Any]:
             }
         if existing:
             delete(client, module, existing["FlowLogId"])
-        existing = create(client, module, wanted)
-    elif module.params.get("tags") is not None:
+        after = describe(create(client, module, wanted, tags))
+        return {
+            "changed": True,
+            "flow_log": after,
+            "replaced": replace,
+            "diff": {"before": before, "after": after},
+        }
+
+    changed = False
+    if module.params.get("tags") is not None:
         # Filter by id only: moto files flow logs under a different tag resource type than AWS.
         changed = ensure_ec2_tags(
             client,
@@ -223,18 +240,11 @@ def ensure_present(client, module) -> dict[str, Any]:
             tags=module.params["tags"],
             purge_tags=module.params["purge_tags"],
         )
-        if changed and not module.check_mode:
-            existing = find_flow_log(client, module, wanted)
-
-    after = describe(existing)
-    if module.check_mode and changed:
-        after = dict(after, tags=module.params["tags"])
-    return {
-        "changed": changed,
-        "flow_log": after,
-        "replaced": replace,
-        "diff": {"before": before, "after": after},
-    }
+    if changed and not module.check_mode:
+        after = describe(find_flow_log(client, module, wanted))
+    else:
+        after = dict(before, tags=tags)
+    return {"changed": changed, "flow_log": after, "replaced": [], "diff": {"before": before, "after": after}}
 
 
 def ensure_absent(client, module) -> dict[str, Any]:

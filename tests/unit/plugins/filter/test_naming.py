@@ -83,16 +83,6 @@ def test_the_tags_refuse_what_the_name_refuses(index: int) -> None:
         resource_tags(*with_part(index, "Bad_Part"))
 
 
-# BUG (plugins/filter/naming.py, _checked): _NAME_PART ends in `$`, which also matches just before
-# a trailing newline, so 'webcast\n' (say from a YAML `|` block) passes and the name becomes
-# 'webcast\n-staging-vpc', which AWS refuses or, for tags, stores as is.
-# Proposed fix: `if not _NAME_PART.fullmatch(text):` (or end the pattern with `\Z`).
-# strict=True: once the plugin is fixed these pass, and the xfail mark must go.
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="BUG: a name part with a trailing newline passes (regex `$`)",
-)
 @pytest.mark.parametrize("index", range(3), ids=PARTS)
 def test_a_part_with_a_trailing_newline_is_refused(index: int) -> None:
     with pytest.raises(AnsibleFilterError, match=f"^{PARTS[index]} "):

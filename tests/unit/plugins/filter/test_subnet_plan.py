@@ -232,19 +232,6 @@ def test_every_rfc_1918_range_is_accepted(vpc: str) -> None:
     assert plan_subnets(vpc, ["a"], {"app": 24})
 
 
-# BUG (plugins/filter/subnet_plan.py, parse_vpc_cidr): the check is `network.is_private`, which
-# Python also answers True for loopback, link-local, "this network", benchmarking, documentation
-# and reserved space. The message promises RFC 1918 only, and AWS refuses e.g. 127.0.0.0/16 and
-# 169.254.0.0/16 at CreateVpc, so validate.yml passes and the play fails later against AWS.
-# Proposed fix: test membership of the three RFC 1918 networks instead of is_private:
-#   RFC_1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
-#   if not any(network.subnet_of(private) for private in RFC_1918): raise SubnetPlanError(...)
-# strict=True: once the plugin is fixed these pass, and the xfail mark must go.
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="BUG: subnet_plan accepts non-RFC-1918 'private' ranges (is_private)",
-)
 @pytest.mark.parametrize(
     "vpc", ["127.0.0.0/16", "169.254.0.0/16", "0.0.0.0/16", "198.18.0.0/16", "240.0.0.0/16"]
 )
