@@ -324,3 +324,8 @@ def test_subnet_plan_passes_slots_through() -> None:
 
 def test_the_filter_module_exposes_both_filters() -> None:
     assert FilterModule().filters() == {"subnet_plan": subnet_plan, "subnet_plan_error": subnet_plan_error}
+
+
+def test_azs_given_as_text_are_refused_rather_than_read_as_one_az_named_so() -> None:
+    # "-e" turns numbers into text: "3" must not silently become one AZ called "3".
+    assert "expected a list of names or a number" in plan_error("10.0.0.0/16", "3", {"app": 24})
