@@ -10,13 +10,16 @@ import json
 import os
 import re
 import shlex
-import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "molecule/resources"))
+from playbook_run import run_playbook  # noqa: E402  (molecule/resources is not a package)
+
 SCENARIO = Path(__file__).resolve().parents[1]
 HEADER = "# Managed by Ansible (role common): local changes are overwritten"
 SYSCTL_FILE = "/etc/sysctl.d/60-webcast-common.conf"
@@ -230,15 +233,8 @@ def test_check_mode_on_the_converged_host_reports_no_change():
     inventory = os.environ.get("MOLECULE_INVENTORY_FILE")
     if not inventory:
         pytest.skip("needs molecule's inventory: run it with `molecule verify -s common`")
-    result = subprocess.run(
-        ["ansible-playbook", "--check", "--diff", "-i", str(Path(inventory).parent), "converge.yml"],
-        cwd=SCENARIO,
-        env=dict(os.environ, ANSIBLE_NOCOLOR="1"),
-        capture_output=True,
-        text=True,
-        timeout=600,
+    run = run_playbook(["--check", "--diff", "-i", str(Path(inventory).parent), "converge.yml"], SCENARIO)
+    assert run.returncode == 0, run.tail()
+    assert run.changed_per_host and set(run.changed_per_host) == {0}, (
+        f"check mode reports changes on a converged host: {run.changed_tasks}"
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    recaps = re.findall(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)", result.stdout, re.MULTILINE)
-    changed = [line for line in result.stdout.splitlines() if line.startswith("changed:")]
-    assert recaps and set(recaps) == {"0"}, f"check mode reports changes on a converged host: {changed}"

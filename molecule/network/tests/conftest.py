@@ -12,6 +12,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / ".collections"))
+sys.path.insert(0, str(ROOT / "molecule/resources"))
 
 ENV = "molecule"  # the scenario's webcast_env (molecule.yml)
 

@@ -1,0 +1,41 @@
+"""Run ansible-playbook from a verifier and read its recap, for the scenarios' check-mode tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class PlaybookRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def changed_per_host(self) -> list[int]:
+        return [int(n) for n in re.findall(r"^\S+\s+:\s+ok=\d+\s+changed=(\d+)", self.stdout, re.MULTILINE)]
+
+    @property
+    def changed_tasks(self) -> list[str]:
+        """The 'changed:' lines with the task header above each, to say what would change."""
+        lines = self.stdout.splitlines()
+        return [f"{lines[i - 1]} {line}" for i, line in enumerate(lines) if line.startswith("changed:")]
+
+    def tail(self) -> str:
+        return self.stdout[-3000:] + self.stderr[-2000:]
+
+
+def run_playbook(args: list[str], cwd: Path) -> PlaybookRun:
+    result = subprocess.run(
+        ["ansible-playbook", *args],
+        cwd=cwd,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return PlaybookRun(result.returncode, result.stdout, result.stderr)
