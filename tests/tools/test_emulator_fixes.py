@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import boto3
 import pytest
 from moto import mock_aws
 
 from tools.emulator import fixes
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def fix(name: str) -> fixes.Fix:
@@ -65,3 +71,22 @@ def test_fixes_are_reversible(ec2):
     for patcher in reversed(started):
         patcher.__exit__(None, None, None)
     assert natgateway_tags(ec2, nat_id) == []
+
+
+def test_fixes_stay_started_when_the_server_drops_what_apply_all_returns():
+    # tools/emulator/server.py calls apply_all() and keeps nothing: a fix made of several patches
+    # must not be stopped by the garbage collector. Run in a process of its own, never undone.
+    script = (
+        "import gc\n"
+        "from tools.emulator import fixes\n"
+        "fixes.apply_all()\n"
+        "gc.collect()\n"
+        "from moto.efs import urls\n"
+        "from moto.elasticache.models import CacheCluster\n"
+        "print('/2015-02-01/tags/<file_system_id>/' in urls.url_paths)\n"
+        "print(hasattr(CacheCluster, 'security_groups'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split() == ["True", "True"], done.stderr
