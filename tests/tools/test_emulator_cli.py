@@ -11,34 +11,13 @@ from pathlib import Path
 
 import boto3
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def emulator(action: str, port: int) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "tools.emulator", action, "--port", str(port)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+from emulator_helpers import ROOT, emulator, emulator_running, free_port
 
 
 @pytest.fixture(scope="module")
 def running():
-    port = free_port()
-    started = emulator("start", port)
-    assert started.returncode == 0, started.stderr
-    yield port
-    emulator("stop", port)
-    shutil.rmtree(ROOT / f".run/emulator-{port}", ignore_errors=True)
+    with emulator_running() as port:
+        yield port
 
 
 def client(port: int):

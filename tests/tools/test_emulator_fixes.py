@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import boto3
 import pytest
+from emulator_helpers import ROOT, fix
 from moto import mock_aws
 
 from tools.emulator import fixes
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def fix(name: str) -> fixes.Fix:
-    return next(f for f in fixes.FIXES if f.name == name)
 
 
 @pytest.fixture

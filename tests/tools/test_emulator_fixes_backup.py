@@ -6,26 +6,15 @@ AccessDeniedException); moto answers ResourceNotFoundException, so the module ca
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
-from unittest import mock
 
 import boto3
 import pytest
-from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.amazon.aws.plugins.modules import backup_vault as backup_vault_module
+from emulator_helpers import REGION, fix, run_module
 from moto import mock_aws
 from moto.backup.responses import BackupResponse
-
-from tools.emulator import fixes
-
-REGION = "eu-west-1"
-
-
-def fix(name: str) -> fixes.Fix:
-    return next(f for f in fixes.FIXES if f.name == name)
 
 
 def vault_fix():
@@ -38,17 +27,6 @@ def backup() -> Iterator[Any]:
         yield boto3.client("backup", region_name=REGION)
 
 
-def run_backup_vault_module(capsys: pytest.CaptureFixture[str], **args: Any) -> dict[str, Any]:
-    """amazon.aws.backup_vault in process, as Ansible would run it; its result and its warnings."""
-    with (
-        patch_module_args({"region": REGION, **args}),
-        mock.patch.dict(ansible_warnings._global_warnings, clear=True),
-        pytest.raises(SystemExit),
-    ):
-        backup_vault_module.main()
-    return json.loads(capsys.readouterr().out)
-
-
 def warnings_of(result: dict[str, Any]) -> list[str]:
     return [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
 
@@ -59,7 +37,7 @@ def test_without_the_fix_moto_answers_resource_not_found_for_a_missing_vault(bac
 
 
 def test_without_the_fix_the_backup_vault_module_cannot_create_a_vault(backup, capsys):
-    result = run_backup_vault_module(capsys, backup_vault_name="media")
+    result = run_module(capsys, backup_vault_module, backup_vault_name="media")
     assert result.get("failed") is True
     assert result["msg"].startswith("Unable to get vault facts")
     assert result["error"]["code"] == "ResourceNotFoundException"
@@ -92,8 +70,8 @@ def test_with_the_fix_the_backup_vault_module_creates_the_vault_and_a_second_run
 ):
     wanted = {"backup_vault_name": "media", "tags": {"env": "test"}}
     with vault_fix():
-        first = run_backup_vault_module(capsys, **wanted)
-        second = run_backup_vault_module(capsys, **wanted)
+        first = run_module(capsys, backup_vault_module, **wanted)
+        second = run_module(capsys, backup_vault_module, **wanted)
     assert first["changed"] is True, first
     # The module's own path for a vault that does not exist yet, as on AWS.
     assert "Access Denied trying to describe backup vault" in warnings_of(first)

@@ -7,40 +7,22 @@ an unknown file system is FileSystemNotFound (404). moto 5.2.5 has neither the r
 
 from __future__ import annotations
 
-import json
-import socket
 from collections.abc import Iterator
 from typing import Any
-from unittest import mock
 
 import boto3
 import botocore.exceptions
 import pytest
-from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.community.aws.plugins.modules import efs as efs_module
+from emulator_helpers import REGION, fix, free_port, run_module
 from moto import mock_aws
 from moto.efs import urls as efs_urls
 from moto.efs.responses import EFSResponse
 from moto.server import ThreadedMotoServer
 
-from tools.emulator import fixes
-
-REGION = "eu-west-1"
-
-
-def fix(name: str) -> fixes.Fix:
-    return next(f for f in fixes.FIXES if f.name == name)
-
 
 def efs_tags_fix():
     return fix("efs_file_system_tag_api").patch()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def client(endpoint_url: str | None = None):
@@ -65,17 +47,6 @@ def moto_server() -> Iterator[str]:
 
 def file_system(efs, token: str = "media") -> str:
     return efs.create_file_system(CreationToken=token, Tags=[{"Key": "Name", "Value": token}])["FileSystemId"]
-
-
-def run_efs_module(capsys: pytest.CaptureFixture[str], **args: Any) -> dict[str, Any]:
-    """community.aws.efs in process, as Ansible would run it; its result."""
-    with (
-        patch_module_args({"region": REGION, **args}),
-        mock.patch.dict(ansible_warnings._global_warnings, clear=True),
-        pytest.raises(SystemExit),
-    ):
-        efs_module.main()
-    return json.loads(capsys.readouterr().out)
 
 
 # --- what moto answers without the fix ---------------------------------------------------------
@@ -109,7 +80,7 @@ def test_without_the_fix_moto_server_answers_404_to_the_efs_tag_routes(moto_serv
 
 def test_without_the_fix_the_efs_module_fails_on_a_tagged_file_system(efs, capsys):
     with pytest.raises(NotImplementedError, match="describe_tags"):
-        run_efs_module(capsys, name="media", tags={"Name": "media"})
+        run_module(capsys, efs_module, name="media", tags={"Name": "media"})
 
 
 # --- what the fix restores ---------------------------------------------------------------------
@@ -155,9 +126,9 @@ def test_the_fix_must_be_started_before_the_server_builds_its_efs_routes(moto_se
 def test_with_the_fix_the_efs_module_finds_its_tags_and_a_second_run_reports_no_change(efs, capsys):
     wanted = {"name": "media", "tags": {"Name": "media", "env": "test"}}
     with efs_tags_fix():
-        first = run_efs_module(capsys, **wanted)
-        second = run_efs_module(capsys, **wanted)
-        fewer_tags = run_efs_module(capsys, name="media", tags={"Name": "media"})
+        first = run_module(capsys, efs_module, **wanted)
+        second = run_module(capsys, efs_module, **wanted)
+        fewer_tags = run_module(capsys, efs_module, name="media", tags={"Name": "media"})
     assert first["changed"] is True, first
     assert second["changed"] is False, second
     assert {t["key"]: t["value"] for t in second["efs"]["tags"]} == wanted["tags"]

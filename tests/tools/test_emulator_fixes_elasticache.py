@@ -11,27 +11,31 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import boto3
 import botocore
 import pytest
-from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.community.aws.plugins.modules import elasticache as elasticache_module
+from emulator_helpers import REGION, fix, run_module
 from moto import mock_aws
 from moto.elasticache.models import CacheCluster
 from moto.elasticache.responses import ElastiCacheResponse
 
-from tools.emulator import fixes
-
-REGION = "eu-west-1"
-REDIS = {"name": "chat", "engine": "redis", "node_type": "cache.t3.micro", "num_nodes": 1, "cache_port": 6379}
-MEMCACHED = {"name": "sessions", "engine": "memcached", "node_type": "cache.t3.micro", "num_nodes": 2}
-
-
-def fix(name: str) -> fixes.Fix:
-    return next(f for f in fixes.FIXES if f.name == name)
+REDIS = {
+    "name": "chat",
+    "state": "present",
+    "engine": "redis",
+    "node_type": "cache.t3.micro",
+    "num_nodes": 1,
+    "cache_port": 6379,
+}
+MEMCACHED = {
+    "name": "sessions",
+    "state": "present",
+    "engine": "memcached",
+    "node_type": "cache.t3.micro",
+    "num_nodes": 2,
+}
 
 
 def details_fix():
@@ -64,17 +68,6 @@ def described(elasticache, cluster_id: str, show_nodes: bool = True) -> dict[str
     ][0]
 
 
-def run_elasticache_module(capsys: pytest.CaptureFixture[str], **args: Any) -> dict[str, Any]:
-    """community.aws.elasticache in process, as Ansible would run it; its result."""
-    with (
-        patch_module_args({"region": REGION, "state": "present", **args}),
-        mock.patch.dict(ansible_warnings._global_warnings, clear=True),
-        pytest.raises(SystemExit),
-    ):
-        elasticache_module.main()
-    return json.loads(capsys.readouterr().out)
-
-
 # --- what moto answers without the fix ---------------------------------------------------------
 
 
@@ -89,9 +82,9 @@ def test_without_the_fix_moto_omits_cache_nodes_security_groups_and_the_configur
 
 @pytest.mark.parametrize(("wanted", "missing"), [(REDIS, "CacheNodes"), (MEMCACHED, "ConfigurationEndpoint")])
 def test_without_the_fix_the_elasticache_module_fails_its_second_run(elasticache, capsys, wanted, missing):
-    assert run_elasticache_module(capsys, **wanted)["changed"] is True
+    assert run_module(capsys, elasticache_module, **wanted)["changed"] is True
     with pytest.raises(KeyError, match=missing):
-        run_elasticache_module(capsys, **wanted)
+        run_module(capsys, elasticache_module, **wanted)
 
 
 # --- what the fix restores ---------------------------------------------------------------------
@@ -146,8 +139,8 @@ def test_with_the_fix_vpc_security_groups_are_reported_with_their_status(elastic
 )
 def test_with_the_fix_the_elasticache_module_reports_no_change_on_its_second_run(elasticache, capsys, wanted):
     with details_fix():
-        first = run_elasticache_module(capsys, **wanted)
-        second = run_elasticache_module(capsys, **wanted)
+        first = run_module(capsys, elasticache_module, **wanted)
+        second = run_module(capsys, elasticache_module, **wanted)
     assert first["changed"] is True, first
     assert second["changed"] is False, second
     assert second["elasticache"]["status"] == "available"
