@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.webcast.platform.plugins.module_utils import naming
 
 DOCUMENTATION = r"""
 name: resource_name
@@ -32,36 +32,19 @@ RETURN = r"""
 _value: {description: The resource name., type: str}
 """
 
-_NAME_PART = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
-
-def _checked(label: str, value: Any) -> str:
-    text = str(value)
-    if not _NAME_PART.fullmatch(text):
-        raise AnsibleFilterError(
-            f"{label} '{text}' is not a valid name part; use lowercase letters, digits and "
-            "single hyphens, such as 'webcast' or 'staging'"
-        )
-    return text
-
 
 def resource_name(project: Any, env: Any, component: Any) -> str:
-    return "-".join(
-        (_checked("project", project), _checked("environment", env), _checked("component", component))
-    )
+    try:
+        return naming.resource_name(project, env, component)
+    except naming.NamingError as error:
+        raise AnsibleFilterError(str(error)) from None
 
 
 def resource_tags(project: Any, env: Any, component: Any, extra: dict | None = None) -> dict[str, str]:
-    """The tags every resource carries, plus a Name and any extra tags."""
-    tags = {
-        "Name": resource_name(project, env, component),
-        "Project": str(project),
-        "Environment": str(env),
-        "Component": str(component),
-        "ManagedBy": "ansible",
-    }
-    tags.update({str(key): str(value) for key, value in (extra or {}).items()})
-    return tags
+    try:
+        return naming.resource_tags(project, env, component, extra)
+    except naming.NamingError as error:
+        raise AnsibleFilterError(str(error)) from None
 
 
 class FilterModule:

@@ -109,14 +109,11 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.ec2 import ensure_ec2_tags
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
-    boto3_tag_list_to_ansible_dict,
-    boto3_tag_specifications,
-)
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import (
     ansible_dict_to_boto3_filter_list,
 )
+from ansible_collections.webcast.platform.plugins.module_utils.aws import retrying_client, snake_result
 
 # Settings AWS cannot change on an existing flow log: a difference means a replacement.
 IMMUTABLE = ("TrafficType", "MaxAggregationInterval", "LogFormat", "DeliverLogsPermissionArn")
@@ -162,11 +159,7 @@ def find_flow_log(client, module, wanted: dict[str, Any]) -> dict[str, Any] | No
 
 
 def describe(flow_log: dict[str, Any] | None) -> dict[str, Any]:
-    if not flow_log:
-        return {}
-    result = camel_dict_to_snake_dict({k: v for k, v in flow_log.items() if k != "Tags"})
-    result["tags"] = boto3_tag_list_to_ansible_dict(flow_log.get("Tags", []))
-    return result
+    return snake_result(flow_log)
 
 
 def wanted_tags(existing_tags: dict[str, str], params: dict[str, Any]) -> dict[str, str]:
@@ -289,7 +282,7 @@ def main() -> None:
             msg="deliver_logs_permission_arn is required to deliver flow logs to CloudWatch Logs"
         )
 
-    client = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
+    client = retrying_client(module, "ec2")
     if module.params["state"] == "present":
         result = ensure_present(client, module)
     else:

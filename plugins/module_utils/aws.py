@@ -1,0 +1,45 @@
+"""What our AWS modules share: retrying clients, AWS-shaped results, and waiting.
+
+Built on amazon.aws's module_utils (AnsibleAWSModule, AWSRetry); only what they lack is here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+T = TypeVar("T")
+
+# Throttling and eventual consistency: up to ten tries, backing off to 30 s between them.
+RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=30)
+
+
+def retrying_client(module: Any, service: str) -> Any:
+    """A boto3 client from the module's connection settings; pass aws_retry=True to retry a call."""
+    return module.client(service, retry_decorator=RETRY)
+
+
+def snake_result(resource: dict[str, Any] | None, tags_key: str = "Tags") -> dict[str, Any]:
+    """An API resource as a module returns it: snake_case keys, tags as a plain dict."""
+    if not resource:
+        return {}
+    result = camel_dict_to_snake_dict({k: v for k, v in resource.items() if k != tags_key})
+    result["tags"] = boto3_tag_list_to_ansible_dict(resource.get(tags_key) or [])
+    return result
+
+
+def wait_for(check: Callable[[], T | None], *, what: str, timeout_s: float, delay_s: float = 5.0) -> T:
+    """Call check() until it returns something truthy, and return that; TimeoutError names what."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() + delay_s > deadline:
+            raise TimeoutError(f"gave up after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(delay_s)
