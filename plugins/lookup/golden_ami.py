@@ -57,7 +57,8 @@ EXAMPLES = r"""
 
 - name: Roll back to a known version
   ansible.builtin.set_fact:
-    image: "{{ lookup('webcast.platform.golden_ami', version='1.4.2', details=true, **webcast_aws_connection) }}"
+    image: >-
+      {{ lookup('webcast.platform.golden_ami', version='1.4.2', details=true, **webcast_aws_connection) }}
 """
 
 RETURN = r"""
@@ -67,7 +68,7 @@ _raw:
   sample: ami-0123456789abcdef0
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 try:
@@ -130,7 +131,8 @@ def describe_image(image: dict[str, Any]) -> dict[str, Any]:
 def no_match_message(filters: list[dict[str, Any]], owners: list[str], region: str | None) -> str:
     described = ", ".join(f"{f['Name']}={','.join(f['Values'])}" for f in filters)
     return (
-        f"golden_ami: no image matches owners={','.join(owners)}, {described} in {region or 'the default region'}. "
+        f"golden_ami: no image matches owners={','.join(owners)}, {described} "
+        f"in {region or 'the default region'}. "
         "Bake one (the image pipeline tags it), or approve a baked one with the tag Approved=true, "
         "or pin an existing version with version=..."
     )
@@ -141,7 +143,9 @@ class LookupModule(AWSLookupBase):
         super().run(terms, variables, **kwargs)
         project = self.get_option("project")
         if not project:
-            raise AnsibleLookupError("golden_ami: no project given: set project= or the webcast_project variable")
+            raise AnsibleLookupError(
+                "golden_ami: no project given: set project= or the webcast_project variable"
+            )
         filters = image_filters(
             project, self.get_option("role"), self.get_option("version"), self.get_option("approved_only")
         )
@@ -151,7 +155,7 @@ class LookupModule(AWSLookupBase):
             images = client.describe_images(aws_retry=True, Owners=owners, Filters=filters)["Images"]
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
             self.fail_aws("golden_ami: could not list the project's images", exception=error)
-        image = newest_image(images, datetime.now(timezone.utc))
+        image = newest_image(images, datetime.now(UTC))
         if image is None:
             raise AnsibleLookupError(no_match_message(filters, owners, self.region))
         return [describe_image(image) if self.get_option("details") else image["ImageId"]]
