@@ -60,7 +60,7 @@ default_ulimits = [\"nofile=$nofile:$nofile\", \"nproc=$nproc:$nproc\"]
 [engine]
 runtime = \"runc\"
 "
-if [[ "$(cat "$PODMAN_DROPIN" 2>/dev/null)" != "$wanted" ]]; then
+if ! cmp -s "$PODMAN_DROPIN" <(printf '%s' "$wanted"); then
   mkdir -p "$(dirname "$PODMAN_DROPIN")"
   printf '%s' "$wanted" >"$PODMAN_DROPIN"
   say podman "wrote $PODMAN_DROPIN (runtime runc, nofile $nofile, nproc $nproc)"
