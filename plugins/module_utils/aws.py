@@ -6,7 +6,7 @@ Built on amazon.aws's module_utils (AnsibleAWSModule, AWSRetry); only what they 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
@@ -22,6 +22,19 @@ RETRY = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=30)
 def retrying_client(module: Any, service: str) -> Any:
     """A boto3 client from the module's connection settings; pass aws_retry=True to retry a call."""
     return module.client(service, retry_decorator=RETRY)
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Items in lists of at most `size`: for API parameters that take a bounded number of values
+    (200 values per EC2 filter, 50 Auto Scaling group names per call)."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def snake_result(resource: dict[str, Any] | None, tags_key: str = "Tags") -> dict[str, Any]:

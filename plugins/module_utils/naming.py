@@ -16,6 +16,13 @@ TAG_PROJECT = "Project"
 TAG_ENVIRONMENT = "Environment"
 TAG_COMPONENT = "Component"
 TAG_MANAGED_BY = "ManagedBy"
+# What an instance does (app, media, ...): the launch template tags instances with it, and the
+# image bake tags the golden AMI with it, so the fleet inventory and the AMI lookup agree.
+TAG_ROLE = "Role"
+# The bake version of a golden AMI (a tag on the image, not on the instances launched from it).
+TAG_VERSION = "Version"
+# Set by EC2 Auto Scaling on every instance it launches.
+TAG_ASG_NAME = "aws:autoscaling:groupName"
 
 
 class NamingError(ValueError):
@@ -30,6 +37,15 @@ def checked_part(label: str, value: Any) -> str:
             "single hyphens, such as 'webcast' or 'staging'"
         )
     return text
+
+
+def name_prefix(project: Any, env: Any) -> str:
+    """What every name in the environment starts with, ``<project>-<env>-``.
+
+    It narrows a listing that the API cannot filter by tag, and no more: ``webcast-staging-``
+    also starts the names of an environment ``staging-eu``, so the tags decide (in_environment).
+    """
+    return f"{checked_part('project', project)}-{checked_part('environment', env)}-"
 
 
 def resource_name(project: Any, env: Any, component: Any) -> str:
@@ -61,3 +77,8 @@ def environment_filters(project: str, env: str | None = None) -> list[dict[str, 
     if env:
         filters.append({"Name": f"tag:{TAG_ENVIRONMENT}", "Values": [env]})
     return filters
+
+
+def in_environment(tags: dict[str, str], project: str, env: str) -> bool:
+    """True when tags (a plain dict) mark a resource of that project and environment."""
+    return tags.get(TAG_PROJECT) == project and tags.get(TAG_ENVIRONMENT) == env

@@ -256,6 +256,65 @@ def _backup_vault_missing_is_access_denied() -> AbstractContextManager:
     return mock.patch.object(BackupResponse, "describe_backup_vault", describe_backup_vault)
 
 
+# --- Auto Scaling: DescribeInstanceRefreshes ------------------------------------------------------
+
+
+def _autoscaling_no_instance_refreshes(self: Any) -> Any:
+    """DescribeInstanceRefreshes: 200 and {"InstanceRefreshes": []}."""
+    from moto.core.responses import ActionResult
+
+    return ActionResult({"InstanceRefreshes": []})
+
+
+def _autoscaling_describe_instance_refreshes() -> AbstractContextManager:
+    """AWS Auto Scaling answers DescribeInstanceRefreshes with a group's instance refreshes.
+
+    moto implements neither DescribeInstanceRefreshes nor StartInstanceRefresh: in process the call
+    raises NotImplementedError, and its server answers 500 with an HTML page that botocore cannot
+    parse. So amazon.aws.autoscaling_instance_refresh_info fails, and so does the summary
+    (webcast.platform.webcast_stack_info) of any environment that has an Auto Scaling group. No
+    refresh can be started in the emulator, so the answer is the one AWS gives for a group that was
+    never refreshed: an empty list. It does not check that the group exists.
+    """
+    from moto.autoscaling.responses import AutoScalingResponse
+
+    return mock.patch.object(
+        AutoScalingResponse, "describe_instance_refreshes", _autoscaling_no_instance_refreshes, create=True
+    )
+
+
+# --- EC2: one resource's tags ------------------------------------------------------------------
+
+
+def _ec2_resource_tags(self: Any) -> list[dict[str, str]]:
+    """One resource's tags, as describe_tags(resource-id=<id>) lists them, read from its own entry."""
+    from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
+
+    if not self.id:
+        return []
+    tags = self.ec2_backend.tags.get(self.id) or {}
+    resource_type = EC2_PREFIX_TO_RESOURCE.get(get_prefix(self.id), "")
+    return [
+        {"resource_id": self.id, "key": key, "value": value, "resource_type": resource_type}
+        for key, value in tags.items()
+    ]
+
+
+def _ec2_tags_by_resource() -> AbstractContextManager:
+    """AWS answers a tag-filtered DescribeInstances of thousands of instances within seconds.
+
+    moto reads one resource's tags (for each tag filter, and again to render the answer) by scanning
+    every tag of every resource in the region, with a regular expression per tag. A listing of n
+    instances costs n times all the region's tags: about 70 s for 1,700 of 5,000 tagged instances
+    on 2 cores, beyond botocore's 60 s read timeout, so neither amazon.aws.aws_ec2 nor
+    webcast.platform.webcast_aws can list such a fleet at all. The fix reads the resource's own
+    entry of the same tag store: the same tags in the same order, in time linear in the listing.
+    """
+    from moto.ec2.models.core import TaggedEC2Resource
+
+    return mock.patch.object(TaggedEC2Resource, "get_tags", _ec2_resource_tags)
+
+
 FIXES: tuple[Fix, ...] = (
     Fix(
         name="nat_gateway_tag_resource_type",
@@ -277,6 +336,17 @@ FIXES: tuple[Fix, ...] = (
         name="backup_vault_missing_is_access_denied",
         aws_behaviour="DescribeBackupVault of a vault that does not exist answers AccessDeniedException",
         patch=_backup_vault_missing_is_access_denied,
+    ),
+    Fix(
+        name="autoscaling_describe_instance_refreshes",
+        aws_behaviour="DescribeInstanceRefreshes answers a group's instance refreshes (none, for a group "
+        "never refreshed)",
+        patch=_autoscaling_describe_instance_refreshes,
+    ),
+    Fix(
+        name="ec2_tags_by_resource",
+        aws_behaviour="DescribeInstances filtered by tags lists thousands of instances within seconds",
+        patch=_ec2_tags_by_resource,
     ),
 )
 
