@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PY := .venv/bin/python
 
-.PHONY: help setup up down test lint unit molecule bench emulator-start emulator-stop emulator-status emulator-reset
+.PHONY: help setup up down test lint unit molecule bench bench-inventory emulator-start emulator-stop emulator-status emulator-reset
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ molecule: ## The molecule scenarios (network against the emulator, host roles in
 
 bench: ## Time site.yml on the emulator: the first converge and no-op runs (medians)
 	@$(PY) tools/bench_converge.py
+
+bench-inventory: ## Time the fleet inventory against aws_ec2: 1,000 and 5,000 instances, cold and cached
+	@$(PY) tools/bench_inventory.py
 
 emulator-start: ## Start the local AWS emulator on 127.0.0.1:4566
 	@$(PY) -m tools.emulator start

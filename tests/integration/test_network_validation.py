@@ -23,7 +23,10 @@ def run_network(extra_vars: dict) -> subprocess.CompletedProcess:
         [
             "ansible-playbook",
             "-i",
-            "inventories/local",
+            # hosts.yml, not the whole inventory: the fleet inventory next to it
+            # (fleet.webcast_aws.yml) lists instances from the endpoint as it loads, which is not
+            # the role reaching AWS (group_vars/ is read from beside hosts.yml all the same)
+            "inventories/local/hosts.yml",
             "playbooks/network.yml",
             "-e",
             json.dumps(extra_vars),

@@ -6,47 +6,25 @@ found through .collections), its options resolved from keyword arguments and var
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import boto3
 import pytest
 from ansible.errors import AnsibleLookupError
-from ansible.plugins.loader import init_plugin_loader, lookup_loader
-from ansible.utils.collection_loader import AnsibleCollectionConfig
+from ansible.plugins.loader import lookup_loader
 from moto import mock_aws
 
-COLLECTIONS = Path(__file__).resolve().parents[4] / ".collections"
+from tests.unit.plugins.collection import plugin_module
+
 PLUGIN = "webcast.platform.golden_ami"
-MODULE = "ansible_collections.webcast.platform.plugins.lookup.golden_ami"
 REGION = "eu-west-1"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def _collection_loader() -> None:
-    """Ansible's collection loader, as ansible-playbook installs it, once per test process.
-
-    tests/conftest.py lets other tests import ansible_collections.* straight from sys.path; packages
-    imported that way lack the collection metadata the plugin loader reads, so they are forgotten
-    and imported again through the loader (the tests that hold them keep their own copies).
-    """
-    if AnsibleCollectionConfig.collection_finder is not None:
-        return
-    for name in [
-        n for n in sys.modules if n == "ansible_collections" or n.startswith("ansible_collections.")
-    ]:
-        del sys.modules[name]
-    init_plugin_loader([str(COLLECTIONS)])
-
-
-_collection_loader()
-if MODULE not in sys.modules:
-    lookup_loader.get(PLUGIN)
-golden_ami = sys.modules[MODULE]
+golden_ami = plugin_module("lookup", "golden_ami")
 
 
 # --- pure functions ------------------------------------------------------------------------------
