@@ -16,6 +16,7 @@ PACKAGES=(
   packer                                  # HashiCorp Packer 1.6.6, the newest reachable here
   podman runc slirp4netns containernetworking-plugins  # local instances
   debootstrap                             # the base image
+  time                                    # GNU time: peak memory in the inventory benchmark and its test
 )
 PODMAN_DROPIN=/etc/containers/containers.conf.d/50-webcast-platform.conf
 PYTHON="${PYTHON:-python3}"
