@@ -8,7 +8,6 @@ from typing import Any
 
 import boto3
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.webcast.platform.plugins.modules import vpc_flow_log
 from ansible_collections.webcast.platform.plugins.modules.vpc_flow_log import (
     needs_replacement,
@@ -16,6 +15,8 @@ from ansible_collections.webcast.platform.plugins.modules.vpc_flow_log import (
     wanted_flow_log,
 )
 from moto import mock_aws
+
+from tests.unit.plugins.collection import run_module
 
 REGION = "eu-west-1"
 LOG_GROUP = "/webcast/test/vpc-flow-logs"
@@ -200,23 +201,12 @@ def aws() -> Iterator[dict[str, Any]]:
 
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    """Run the module in process with these arguments; its result, as Ansible would receive it.
+    """Run the module in process with these arguments; its result, as Ansible would receive it."""
 
-    ansible-core 2.19 reads the arguments from basic._ANSIBLE_ARGS with a serialisation profile
-    in basic._ANSIBLE_PROFILE; its own ansible.module_utils.testing.patch_module_args sets both.
-    """
+    def run_vpc_flow_log(args: dict[str, Any], check_mode: bool = False) -> dict[str, Any]:
+        return run_module(vpc_flow_log, args, capsys, check_mode)
 
-    def run_module(args: dict[str, Any], check_mode: bool = False) -> dict[str, Any]:
-        if check_mode:
-            args = {**args, "_ansible_check_mode": True}
-        with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
-            vpc_flow_log.main()
-        result = json.loads(capsys.readouterr().out)
-        # exit_json exits 0 and fail_json 1: keep the two consistent with the result they print.
-        assert (exit_info.value.code == 1) == bool(result.get("failed")), result
-        return result
-
-    return run_module
+    return run_vpc_flow_log
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,7 +11,6 @@ import boto3
 import botocore.exceptions
 import botocore.parsers
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.webcast.platform.plugins.modules import webcast_stack_info
 from ansible_collections.webcast.platform.plugins.modules.webcast_stack_info import (
     SECTIONS,
@@ -32,6 +30,7 @@ from ansible_collections.webcast.platform.plugins.modules.webcast_stack_info imp
 )
 from moto import mock_aws
 
+from tests.unit.plugins.collection import run_module
 from tools.emulator.fixes import FIXES
 
 REGION = "eu-west-1"
@@ -441,17 +440,11 @@ def aws() -> Iterator[Aws]:
 def run(capsys: pytest.CaptureFixture[str]) -> Run:
     """Run the module in process with these arguments (the test environment's by default)."""
 
-    def run_module(check_mode: bool = False, **args: Any) -> dict[str, Any]:
+    def run_stack_info(check_mode: bool = False, **args: Any) -> dict[str, Any]:
         args = {"project": PROJECT, "environment": ENV, "region": REGION, **args}
-        if check_mode:
-            args["_ansible_check_mode"] = True
-        with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
-            webcast_stack_info.main()
-        result = json.loads(capsys.readouterr().out)
-        assert (exit_info.value.code == 1) == bool(result.get("failed")), result
-        return result
+        return run_module(webcast_stack_info, args, capsys, check_mode)
 
-    return run_module
+    return run_stack_info
 
 
 def specs(resource_type: str, env: str = ENV, **extra: str) -> list[dict[str, Any]]:
