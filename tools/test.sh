@@ -16,7 +16,7 @@ export PY_COLORS="${PY_COLORS:-0}"
 
 stages=("$@")
 ((${#stages[@]})) || stages=(lint unit molecule)
-MOLECULE_SCENARIOS=(network common)
+MOLECULE_SCENARIOS=(platform common)
 
 declare -A result
 pytest_summary=""

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -315,7 +317,7 @@ def _ec2_tags_by_resource() -> AbstractContextManager:
     return mock.patch.object(TaggedEC2Resource, "get_tags", _ec2_resource_tags)
 
 
-FIXES: tuple[Fix, ...] = (
+_CORE_FIXES: tuple[Fix, ...] = (
     Fix(
         name="nat_gateway_tag_resource_type",
         aws_behaviour="DescribeTags reports NAT gateways as resource type 'natgateway'",
@@ -349,6 +351,20 @@ FIXES: tuple[Fix, ...] = (
         patch=_ec2_tags_by_resource,
     ),
 )
+
+
+def _service_fixes() -> tuple[Fix, ...]:
+    """The fixes of one service each, in ``tools/emulator/fixes_<service>.py`` (each exports FIXES).
+
+    One file per service keeps a service's patches, helpers and docstrings together as they grow.
+    """
+    found: list[Fix] = []
+    for path in sorted(Path(__file__).parent.glob("fixes_*.py")):
+        found.extend(importlib.import_module(f"{__package__}.{path.stem}").FIXES)
+    return tuple(found)
+
+
+FIXES: tuple[Fix, ...] = _CORE_FIXES + _service_fixes()
 
 
 def apply_all() -> list[AbstractContextManager]:

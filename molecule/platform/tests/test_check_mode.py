@@ -1,4 +1,4 @@
-"""Check mode tells the truth: nothing to change on the converged network, only a plan on an unbuilt one."""
+"""Check mode tells the truth: nothing to change on the converged environment, only a plan on an unbuilt one."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from conftest import ENV, ROOT
 from playbook_run import run_playbook
 
 
-def test_check_mode_on_the_converged_network_reports_no_change():
+def test_check_mode_on_the_converged_environment_reports_no_change():
     run = run_playbook(
-        ["--check", "--diff", "-i", "inventories/local", "playbooks/network.yml", "-e", f"webcast_env={ENV}"],
+        ["--check", "--diff", "-i", "inventories/local", "playbooks/site.yml", "-e", f"webcast_env={ENV}"],
         ROOT,
     )
     assert run.returncode == 0, run.tail()
     assert run.changed_per_host == [0], (
-        f"check mode reports changes on a converged network: {run.changed_tasks}"
+        f"check mode reports changes on a converged environment: {run.changed_tasks}"
     )
 
 
