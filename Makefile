@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PY := .venv/bin/python
 
-.PHONY: help setup up down test lint unit molecule bench bench-inventory emulator-start emulator-stop emulator-status emulator-reset
+.PHONY: help setup up down bake test lint unit molecule bench bench-inventory emulator-start emulator-stop emulator-status emulator-reset
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -12,9 +12,14 @@ help: ## List the targets
 setup: ## Install packages, podman settings, .venv and the base image (idempotent, root)
 	@tools/setup.sh
 
-up: setup ## Start the emulator and provision the local environment into it, then print a summary
+up: setup ## Start the emulator, bake (or reuse) the golden image, provision the local environment
 	@$(PY) -m tools.emulator start
+	@tools/bake.sh
 	ansible-playbook -i inventories/local playbooks/site.yml
+
+bake: setup ## Bake the golden image: the container image and its AMI in the emulator; print the manifest
+	@$(PY) -m tools.emulator start
+	@tools/bake.sh
 
 down: ## Stop what `make up` started (the emulator, and with it the environment)
 	@$(PY) -m tools.emulator stop

@@ -44,8 +44,8 @@ lint() {
   stage ruff ruff check .
   stage "ruff format" ruff format --check .
   if compgen -G "packer/*.pkr.hcl" >/dev/null; then
-    stage "packer fmt" packer fmt -check packer/
-    stage "packer validate" packer validate -syntax-only packer/
+    stage "packer fmt" bash -c "packer fmt -check packer/ && packer fmt -check packer/plugins/"
+    stage "packer validate" packer validate -var version=0 packer/
   fi
 }
 
