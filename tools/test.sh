@@ -39,6 +39,7 @@ emulator() {
 }
 
 lint() {
+  stage detect-secrets bash -c "git ls-files -z | xargs -0 detect-secrets-hook --baseline .secrets.baseline"
   stage yamllint yamllint --strict .
   stage ansible-lint ansible-lint --profile production --strict
   stage ruff ruff check .
