@@ -151,3 +151,54 @@ def route_table_of(route_tables: list[dict], subnet_id: str) -> dict:
 
 def default_route(table: dict) -> dict:
     return next((r for r in table["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0"), {})
+
+
+def test_the_default_security_group_allows_no_traffic_in_or_out(ec2, vpc):
+    default = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"][0]
+    assert (default["IpPermissions"], default["IpPermissionsEgress"]) == ([], [])
+
+
+def test_the_default_network_acl_denies_ssh_and_rdp_from_anywhere_before_it_allows(ec2, vpc):
+    acl = ec2.describe_network_acls(
+        Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}, {"Name": "default", "Values": ["true"]}]
+    )["NetworkAcls"][0]
+    ingress = sorted((e for e in acl["Entries"] if not e["Egress"]), key=lambda e: e["RuleNumber"])
+    first_match = {}
+    for port in (22, 3389):
+        first_match[port] = next(
+            e["RuleAction"]
+            for e in ingress
+            if e["Protocol"] == "-1" or e["PortRange"]["From"] <= port <= e["PortRange"]["To"]
+        )
+    assert first_match == {22: "deny", 3389: "deny"}, ingress
+
+
+def test_interface_endpoints_serve_the_instances_needs_from_every_app_subnet(ec2, vpc, subnets, settings):
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])[
+        "VpcEndpoints"
+    ]
+    region = settings["webcast_aws_region"]
+    interface = {e["ServiceName"].removeprefix(f"com.amazonaws.{region}."): e for e in endpoints}
+    interface = {name: e for name, e in interface.items() if e["VpcEndpointType"] == "Interface"}
+    assert set(interface) == {"ssm", "ssmmessages", "ec2messages", "logs", "secretsmanager", "kms"}
+    app_subnets = {s["SubnetId"] for s in subnets if tags(s).get("Tier") == "app"}
+    for name, endpoint in interface.items():
+        assert set(endpoint["SubnetIds"]) == app_subnets, name
+
+
+def test_the_endpoints_group_admits_only_https_from_the_vpc(ec2, vpc, settings):
+    group = ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc["VpcId"]]},
+            {"Name": "group-name", "Values": [f"{settings['webcast_project']}-{ENV}-endpoints"]},
+        ]
+    )["SecurityGroups"][0]
+    rules = [
+        (p["IpProtocol"], p["FromPort"], p["ToPort"], r["CidrIp"])
+        for p in group["IpPermissions"]
+        for r in p["IpRanges"]
+    ]
+    assert rules == [("tcp", 443, 443, vpc["CidrBlock"])]
+    assert group["IpPermissionsEgress"] == []
