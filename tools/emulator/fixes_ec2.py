@@ -1,4 +1,4 @@
-"""EC2 fixes: the network ACL filters that amazon.aws.ec2_vpc_nacl sends."""
+"""EC2 fixes: the network ACL filter amazon.aws.ec2_vpc_nacl sends; the EBS default key."""
 
 from __future__ import annotations
 
@@ -32,10 +32,37 @@ def _network_acl_id_filter() -> AbstractContextManager:
     )
 
 
+def _get_ebs_default_kms_key_id(self: Any) -> Any:
+    from moto.core.responses import ActionResult
+
+    backend = self.ec2_backend
+    return ActionResult({"KmsKeyId": backend.default_kms_key_id or backend._create_default_encryption_key()})
+
+
+def _ebs_default_kms_key_id() -> AbstractContextManager:
+    """GetEbsDefaultKmsKeyId answers the key new volumes are encrypted with by default.
+
+    moto stores that key (ModifyEbsDefaultKmsKeyId) but does not serve GetEbsDefaultKmsKeyId: the
+    call raises NotImplementedError, so nothing can read the setting back. AWS answers the key's
+    ARN, and the AWS managed key alias/aws/ebs (made on first use) when none was chosen; moto's
+    backend already makes that key the same way.
+    """
+    from moto.ec2.responses.elastic_block_store import ElasticBlockStore
+
+    return mock.patch.object(
+        ElasticBlockStore, "get_ebs_default_kms_key_id", _get_ebs_default_kms_key_id, create=True
+    )
+
+
 FIXES: tuple[Fix, ...] = (
     Fix(
         name="ec2_network_acl_id_filter",
         aws_behaviour="DescribeNetworkAcls accepts the filter network-acl-id",
         patch=_network_acl_id_filter,
+    ),
+    Fix(
+        name="ec2_get_ebs_default_kms_key_id",
+        aws_behaviour="GetEbsDefaultKmsKeyId answers the default EBS key (alias/aws/ebs when none was set)",
+        patch=_ebs_default_kms_key_id,
     ),
 )

@@ -1,0 +1,156 @@
+"""The account-level modules (EBS encryption by default, the S3 account public access block,
+GuardDuty, Security Hub) end to end against moto in process: first run, second run, check mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from ansible_collections.webcast.platform.plugins.modules import (
+    ebs_encryption_default,
+    guardduty_detector,
+    s3_account_public_access_block,
+    securityhub,
+)
+from moto import mock_aws
+
+from tests.unit.plugins.collection import run_module
+from tools.emulator.fixes import FIXES
+
+REGION = "eu-west-1"
+CONNECTION = {"region": REGION}
+FSBP = "aws-foundational-security-best-practices/v/1.0.0"
+CIS = "cis-aws-foundations-benchmark/v/1.4.0"
+
+
+@pytest.fixture
+def aws() -> Iterator[Any]:
+    standards = next(f for f in FIXES if f.name == "securityhub_standards")
+    ebs_key = next(f for f in FIXES if f.name == "ec2_get_ebs_default_kms_key_id")
+    with mock_aws(), standards.patch(), ebs_key.patch():
+        yield lambda service: boto3.client(service, region_name=REGION)
+
+
+# --- EBS encryption by default -------------------------------------------------------------------
+
+
+def test_ebs_encryption_is_turned_on_with_our_key_once(aws, capsys):
+    key = aws("kms").create_key()["KeyMetadata"]
+    aws("kms").create_alias(AliasName="alias/webcast-test-ebs", TargetKeyId=key["KeyId"])
+    args = {**CONNECTION, "enabled": True, "kms_key_id": "alias/webcast-test-ebs"}
+
+    planned = run_module(ebs_encryption_default, args, capsys, check_mode=True)
+    assert (
+        planned["changed"] and aws("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is False
+    )
+    first = run_module(ebs_encryption_default, args, capsys)
+    second = run_module(ebs_encryption_default, {**args, "kms_key_id": key["Arn"]}, capsys)
+
+    assert (first["changed"], second["changed"]) == (True, False)
+    assert aws("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is True
+    assert first["kms_key_arn"] == key["Arn"]
+    assert first["diff"]["before"]["enabled"] is False
+
+
+def test_ebs_encryption_can_be_turned_off(aws, capsys):
+    aws("ec2").enable_ebs_encryption_by_default()
+    result = run_module(ebs_encryption_default, {**CONNECTION, "enabled": False}, capsys)
+    assert result["changed"] and aws("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is False
+
+
+# --- S3 account public access block --------------------------------------------------------------
+
+
+def test_the_account_block_is_set_in_full_once(aws, capsys):
+    account = aws("sts").get_caller_identity()["Account"]
+    planned = run_module(s3_account_public_access_block, CONNECTION, capsys, check_mode=True)
+    with pytest.raises(aws("s3control").exceptions.ClientError):
+        aws("s3control").get_public_access_block(AccountId=account)
+    first = run_module(s3_account_public_access_block, CONNECTION, capsys)
+    second = run_module(s3_account_public_access_block, CONNECTION, capsys)
+
+    assert (planned["changed"], first["changed"], second["changed"]) == (True, True, False)
+    stored = aws("s3control").get_public_access_block(AccountId=account)["PublicAccessBlockConfiguration"]
+    assert stored == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert first["account_id"] == account
+
+
+def test_a_weakened_account_block_is_repaired(aws, capsys):
+    account = aws("sts").get_caller_identity()["Account"]
+    run_module(s3_account_public_access_block, CONNECTION, capsys)
+    aws("s3control").put_public_access_block(
+        AccountId=account,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    repaired = run_module(s3_account_public_access_block, CONNECTION, capsys)
+    assert repaired["changed"] and repaired["diff"]["before"]["block_public_policy"] is False
+
+
+# --- GuardDuty -----------------------------------------------------------------------------------
+
+
+def test_one_detector_is_created_then_left_alone(aws, capsys):
+    args = {**CONNECTION, "finding_publishing_frequency": "FIFTEEN_MINUTES"}
+    planned = run_module(guardduty_detector, args, capsys, check_mode=True)
+    assert planned["changed"] and aws("guardduty").list_detectors()["DetectorIds"] == []
+    first = run_module(guardduty_detector, args, capsys)
+    second = run_module(guardduty_detector, args, capsys)
+
+    assert (first["changed"], second["changed"]) == (True, False)
+    assert aws("guardduty").list_detectors()["DetectorIds"] == [first["detector_id"]]
+    detector = aws("guardduty").get_detector(DetectorId=first["detector_id"])
+    assert (detector["Status"], detector["FindingPublishingFrequency"]) == ("ENABLED", "FIFTEEN_MINUTES")
+
+
+def test_a_suspended_detector_is_enabled_again(aws, capsys):
+    detector = aws("guardduty").create_detector(Enable=False, FindingPublishingFrequency="SIX_HOURS")
+    result = run_module(guardduty_detector, CONNECTION, capsys)
+    assert result["changed"] and result["detector_id"] == detector["DetectorId"]
+    assert aws("guardduty").get_detector(DetectorId=detector["DetectorId"])["Status"] == "ENABLED"
+
+
+def test_absent_deletes_the_detector(aws, capsys):
+    aws("guardduty").create_detector(Enable=True)
+    result = run_module(guardduty_detector, {**CONNECTION, "state": "absent"}, capsys)
+    assert result["changed"] and aws("guardduty").list_detectors()["DetectorIds"] == []
+
+
+# --- Security Hub --------------------------------------------------------------------------------
+
+
+def enabled_standards(aws: Any) -> list[str]:
+    return sorted(
+        s["StandardsArn"] for s in aws("securityhub").get_enabled_standards()["StandardsSubscriptions"]
+    )
+
+
+def test_security_hub_is_enabled_with_exactly_the_listed_standards(aws, capsys):
+    args = {**CONNECTION, "standards": [FSBP]}
+    planned = run_module(securityhub, args, capsys, check_mode=True)
+    with pytest.raises(aws("securityhub").exceptions.InvalidAccessException):
+        aws("securityhub").describe_hub()
+    first = run_module(securityhub, args, capsys)
+    second = run_module(securityhub, args, capsys)
+
+    assert (planned["changed"], first["changed"], second["changed"]) == (True, True, False)
+    assert enabled_standards(aws) == [f"arn:aws:securityhub:{REGION}::standards/{FSBP}"]
+    assert first["hub_arn"].endswith(":hub/default")
+
+
+def test_a_standard_no_longer_listed_is_disabled(aws, capsys):
+    run_module(securityhub, {**CONNECTION, "standards": [FSBP, CIS]}, capsys)
+    result = run_module(securityhub, {**CONNECTION, "standards": [FSBP]}, capsys)
+    assert result["changed"] and result["diff"]["before"]["standards"] == sorted([FSBP, CIS])
+    assert enabled_standards(aws) == [f"arn:aws:securityhub:{REGION}::standards/{FSBP}"]
