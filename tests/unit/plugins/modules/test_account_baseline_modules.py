@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.webcast.platform.plugins.modules import (
     ebs_encryption_default,
     guardduty_detector,
+    iam_service_linked_role,
     s3_account_public_access_block,
     securityhub,
 )
@@ -154,3 +155,20 @@ def test_a_standard_no_longer_listed_is_disabled(aws, capsys):
     result = run_module(securityhub, {**CONNECTION, "standards": [FSBP]}, capsys)
     assert result["changed"] and result["diff"]["before"]["standards"] == sorted([FSBP, CIS])
     assert enabled_standards(aws) == [f"arn:aws:securityhub:{REGION}::standards/{FSBP}"]
+
+
+# --- service-linked roles ------------------------------------------------------------------------
+
+
+def test_the_service_linked_role_is_created_once(aws, capsys):
+    args = {**CONNECTION, "aws_service_name": "autoscaling.amazonaws.com"}
+    planned = run_module(iam_service_linked_role, args, capsys, check_mode=True)
+    assert planned["changed"] and aws("iam").list_roles(PathPrefix="/aws-service-role/")["Roles"] == []
+    first = run_module(iam_service_linked_role, args, capsys)
+    second = run_module(iam_service_linked_role, args, capsys)
+
+    assert (first["changed"], second["changed"]) == (True, False)
+    assert first["arn"] == second["arn"]
+    assert first["arn"].endswith(
+        ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    )
