@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from ansible_collections.webcast.platform.plugins.modules import (
+    config_recorder_status,
     ebs_encryption_default,
     guardduty_detector,
     iam_service_linked_role,
@@ -171,4 +172,32 @@ def test_the_service_linked_role_is_created_once(aws, capsys):
     assert first["arn"] == second["arn"]
     assert first["arn"].endswith(
         ":role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    )
+
+
+# --- AWS Config recorder status ------------------------------------------------------------------
+
+
+def test_a_recorder_is_started_once_and_can_be_stopped(aws, capsys):
+    config = aws("config")
+    config.put_configuration_recorder(
+        ConfigurationRecorder={"name": "webcast-test", "roleARN": "arn:aws:iam::123456789012:role/config"}
+    )
+    aws("s3").create_bucket(
+        Bucket="webcast-test-logs", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    config.put_delivery_channel(DeliveryChannel={"name": "webcast-test", "s3BucketName": "webcast-test-logs"})
+    args = {**CONNECTION, "name": "webcast-test"}
+
+    planned = run_module(config_recorder_status, args, capsys, check_mode=True)
+    status = config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"][0]
+    assert planned["changed"] and status["recording"] is False
+    first = run_module(config_recorder_status, args, capsys)
+    second = run_module(config_recorder_status, args, capsys)
+    stopped = run_module(config_recorder_status, {**args, "recording": False}, capsys)
+
+    assert (first["changed"], second["changed"], stopped["changed"]) == (True, False, True)
+    assert (
+        config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"][0]["recording"]
+        is False
     )
