@@ -1,0 +1,84 @@
+"""Server-side sessions in Redis: every instance behind the load balancer sees the same sessions.
+
+The cookie holds only a random session id (256 bits); the session's content is a JSON document under
+`webcast:session:<id>` with a time to live, renewed on each request that changes it. No secret key is
+needed: an id cannot be forged, only guessed, and there are 2**256 of them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+import redis
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
+
+from .config import Config
+
+KEY_PREFIX = "webcast:session:"
+COOKIE_NAME = "webcast_session"
+
+
+def client(config: Config) -> redis.Redis:
+    """The Redis client: auth token and TLS when configured (ElastiCache in-transit encryption)."""
+    return redis.Redis(
+        host=config.redis_host,
+        port=config.redis_port,
+        db=config.redis_db,
+        password=config.redis_token or None,
+        ssl=config.redis_tls,
+        ssl_cert_reqs="required",
+        socket_timeout=config.check_timeout_s,
+        socket_connect_timeout=config.check_timeout_s,
+        health_check_interval=30,
+        decode_responses=True,
+    )
+
+
+class RedisSession(CallbackDict, SessionMixin):
+    def __init__(self, initial: dict[str, Any] | None = None, sid: str | None = None, new: bool = False):
+        def on_update(_: CallbackDict) -> None:
+            self.modified = True
+
+        super().__init__(initial, on_update)
+        self.sid = sid
+        self.new = new
+        self.modified = False
+
+
+class RedisSessionInterface(SessionInterface):
+    def __init__(self, store: redis.Redis, ttl_s: int):
+        self.store = store
+        self.ttl_s = ttl_s
+
+    def open_session(self, app: Flask, request: Request) -> RedisSession:
+        sid = request.cookies.get(COOKIE_NAME)
+        if sid:
+            raw = self.store.get(KEY_PREFIX + sid)
+            if raw is not None:
+                return RedisSession(json.loads(raw), sid=sid)
+        return RedisSession(new=True)
+
+    def save_session(self, app: Flask, session: RedisSession, response: Response) -> None:  # type: ignore[override]
+        cookie = {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "httponly": True,
+            "secure": app.config["WEBCAST"].public_url.startswith("https://"),
+            "samesite": "Lax",
+        }
+        if not session:
+            if session.sid and session.modified:
+                self.store.delete(KEY_PREFIX + session.sid)
+                response.delete_cookie(COOKIE_NAME, **cookie)
+            return
+        if not session.modified and not session.new:
+            return
+        if session.sid is None:
+            session.sid = secrets.token_urlsafe(32)
+        self.store.set(KEY_PREFIX + session.sid, json.dumps(dict(session)), ex=self.ttl_s)
+        response.set_cookie(COOKIE_NAME, session.sid, max_age=self.ttl_s, **cookie)
+        response.vary.add("Cookie")
