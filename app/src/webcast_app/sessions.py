@@ -14,6 +14,8 @@ from typing import Any
 import redis
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from werkzeug.datastructures import CallbackDict
 
 from .config import Config
@@ -34,6 +36,9 @@ def client(config: Config) -> redis.Redis:
         socket_timeout=config.check_timeout_s,
         socket_connect_timeout=config.check_timeout_s,
         health_check_interval=30,
+        # One retry, soon: enough for a dropped connection (an ElastiCache failover), short enough
+        # that /healthz answers within the load balancer's timeout. (redis-py's default is ten.)
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=1),
         decode_responses=True,
     )
 

@@ -1,0 +1,269 @@
+"""A real MariaDB, Redis and SMTP server for the tests, each started once for the session.
+
+MariaDB and Redis are the Debian packages' binaries (mariadb-server, redis-server), run as our own
+processes in a temporary directory on free loopback ports, and stopped at the end. The SMTP server is
+aiosmtpd in process; it keeps what it receives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pymysql
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+
+from webcast_app import create_app, db, migrations
+from webcast_app.config import Config
+
+DB_PASSWORD = "test-db-password"
+REDIS_TOKEN = "test-redis-token"
+# Loopback port ranges the servers take a free port from.
+MARIADB_PORTS = range(13306, 13400)
+REDIS_PORTS = range(16379, 16400)
+
+
+def free_port(ports: range | None = None) -> int:
+    """A port nothing listens on: the first free one of `ports`, or one the kernel picks."""
+    for port in ports or [0]:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError(f"no free port in {ports}")
+
+
+def wait_for(what: str, ready, process: subprocess.Popen, log: Path, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            ready()
+            return
+        except Exception:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} not ready after {timeout_s} s:\n{log.read_text()[-3000:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _binary(name: str) -> str:
+    for candidate in (shutil.which(name), f"/usr/sbin/{name}", f"/usr/bin/{name}"):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    pytest.fail(f"{name} is missing: install the Debian packages mariadb-server and redis-server")
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory) -> Iterator[dict]:
+    """A MariaDB server with a database `webcast` and a user `webcast` with a password."""
+    base = tmp_path_factory.mktemp("mariadb")
+    datadir, socket_path, log = base / "data", base / "mariadb.sock", base / "mariadb.log"
+    as_root = ["--user=root"] if os.geteuid() == 0 else []
+    subprocess.run(
+        [
+            _binary("mariadb-install-db"),
+            "--no-defaults",
+            *as_root,
+            f"--datadir={datadir}",
+            "--auth-root-authentication-method=socket",
+            "--skip-test-db",
+            "--skip-name-resolve",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    port = free_port(MARIADB_PORTS)
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [
+                _binary("mariadbd"),
+                "--no-defaults",
+                *as_root,
+                f"--datadir={datadir}",
+                f"--port={port}",
+                "--bind-address=127.0.0.1",
+                f"--socket={socket_path}",
+                f"--pid-file={base / 'mariadb.pid'}",
+                f"--log-error={log}",
+                "--skip-name-resolve",
+                "--skip-log-bin",
+                # Test data need no durability: small buffers, no flush per commit.
+                "--innodb-buffer-pool-size=32M",
+                "--innodb-log-file-size=16M",
+                "--innodb-flush-log-at-trx-commit=0",
+                "--innodb-doublewrite=0",
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+    def as_admin() -> pymysql.connections.Connection:
+        return pymysql.connect(unix_socket=str(socket_path), user="root", autocommit=True)
+
+    try:
+        wait_for("mariadbd", lambda: as_admin().close(), process, log)
+        with as_admin() as admin, admin.cursor() as cursor:
+            cursor.execute("CREATE USER 'webcast'@'127.0.0.1' IDENTIFIED BY %s", (DB_PASSWORD,))
+            cursor.execute("GRANT ALL ON *.* TO 'webcast'@'127.0.0.1'")
+        yield {"port": port, "admin": as_admin}
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[dict]:
+    """A Redis server that requires an auth token, as ElastiCache with AUTH does."""
+    base = tmp_path_factory.mktemp("redis")
+    port, log = free_port(REDIS_PORTS), base / "redis.log"
+    process = subprocess.Popen(
+        [
+            _binary("redis-server"),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(base),
+            "--requirepass",
+            REDIS_TOKEN,
+            "--logfile",
+            str(log),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    client = redis.Redis(port=port, password=REDIS_TOKEN, decode_responses=True)
+    try:
+        wait_for("redis-server", client.ping, process, log)
+        yield {"port": port, "client": client}
+    finally:
+        client.close()
+        stop(process)
+
+
+class Mailbox(Message):
+    """Keeps every message the SMTP server receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list = []
+
+    def handle_message(self, message) -> None:
+        self.messages.append(message)
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[dict]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield {"port": controller.port, "mailbox": mailbox}
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server) -> Mailbox:
+    smtp_server["mailbox"].messages.clear()
+    return smtp_server["mailbox"]
+
+
+def new_database(mariadb, name: str) -> str:
+    with mariadb["admin"]() as admin, admin.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    return name
+
+
+@pytest.fixture(scope="session")
+def base_config(mariadb, redis_server, smtp_server, tmp_path_factory) -> Config:
+    """Settings pointing at the test servers, with the database `webcast` created and migrated."""
+    config = Config(
+        db_port=mariadb["port"],
+        db_name=new_database(mariadb, "webcast"),
+        db_password=DB_PASSWORD,
+        redis_port=redis_server["port"],
+        redis_token=REDIS_TOKEN,
+        smtp_port=smtp_server["port"],
+        mail_from="webcast@example.org",
+        public_url="https://webcast.example.org",
+        cdn_url="https://cdn.example.org",
+        check_timeout_s=2,
+    )
+    connection = db.connect(config)
+    try:
+        migrations.migrate(connection)
+    finally:
+        connection.close()
+    return config
+
+
+@pytest.fixture
+def config(base_config, redis_server, tmp_path) -> Config:
+    """The test's settings: an empty, migrated database, an empty Redis, a media root of its own."""
+    connection = db.connect(base_config)
+    try:
+        with connection.cursor() as cursor:
+            # Emptying four small tables is ten times faster than creating the database again.
+            cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
+            for table in ("registrations", "stream_keys", "recordings", "webcasts"):
+                cursor.execute(f"DELETE FROM {table}")
+            cursor.execute("SET FOREIGN_KEY_CHECKS = 1")
+        connection.commit()
+        migrations.migrate(connection)
+    finally:
+        connection.close()
+    redis_server["client"].flushdb()
+    media = tmp_path / "media"
+    media.mkdir()
+    return dataclasses.replace(base_config, media_root=media, bootstrap_status=tmp_path / "bootstrap.json")
+
+
+@pytest.fixture
+def replace(config):
+    """Settings like `config`, with some changed: replace(smtp_port=1)."""
+    return lambda **changes: dataclasses.replace(config, **changes)
+
+
+@pytest.fixture
+def app(config):
+    return create_app(config)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def database(config):
+    connection = db.connect(config)
+    connection.autocommit(True)
+    yield connection
+    connection.close()
