@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pymysql
@@ -23,7 +24,7 @@ import redis
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
-from webcast_app import create_app, db, migrations
+from webcast_app import create_app, db, migrations, store
 from webcast_app.config import Config
 
 DB_PASSWORD = "test-db-password"
@@ -267,3 +268,25 @@ def database(config):
     connection.autocommit(True)
     yield connection
     connection.close()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+@pytest.fixture
+def add_webcast(database):
+    """add_webcast(slug, starts_in=timedelta(days=1), duration_min=60, title=...): the webcast's row."""
+
+    def add(slug: str = "keynote", starts_in: timedelta = timedelta(days=1), duration_min: int = 60, **kw):
+        store.add_webcast(
+            database,
+            slug=slug,
+            title=kw.get("title", f"The {slug}"),
+            starts_at=utcnow() + starts_in,
+            duration_min=duration_min,
+            description=kw.get("description", f"All about the {slug}."),
+        )
+        return store.webcast(database, slug)
+
+    return add

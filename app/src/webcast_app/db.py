@@ -31,4 +31,7 @@ def connect(config: Config, *, timeout_s: int | None = None) -> pymysql.connecti
         read_timeout=max(timeout, 30),
         write_timeout=max(timeout, 30),
         ssl=tls,
+        # PyMySQL otherwise tries TLS on its own, unverified ("preferred"): either TLS with the
+        # certificate and name checked, or none (a database on the same host or in the tests).
+        ssl_disabled=not config.db_tls,
     )

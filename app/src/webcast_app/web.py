@@ -32,7 +32,7 @@ from .config import Config
 
 blueprint = Blueprint("web", __name__)
 log = logging.getLogger(__name__)
-EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,252}\.[A-Za-z]{2,63}$")
+EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,252}\.[A-Za-z]{2,63}\Z")
 
 
 def config() -> Config:
