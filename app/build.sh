@@ -36,7 +36,13 @@ tar -xzOf "$TARBALL" package/LICENSE >"$STATIC/hls.js.LICENSE.txt"
 export SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-$(git -C "$APP" log -1 --format=%ct 2>/dev/null || echo 315532800)}"
 # flit_core (pinned in pyproject.toml) takes every file of the package directory, so the wheel holds
 # the templates, static files and migrations.
-"$PYTHON" -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir "$OUT" "$APP"
+# With that flit_core installed (requirements-test.txt), the build needs no index: no isolation.
+FLIT_CORE="$(sed -n 's/^requires = \["flit_core==\(.*\)"\]$/\1/p' "$APP/pyproject.toml")"
+isolation=()
+if [[ "$("$PYTHON" -c 'import flit_core; print(flit_core.__version__)' 2>/dev/null)" == "$FLIT_CORE" ]]; then
+  isolation=(--no-build-isolation)
+fi
+"$PYTHON" -m pip wheel --quiet --disable-pip-version-check --no-deps "${isolation[@]}" --wheel-dir "$OUT" "$APP"
 
 version="$("$PYTHON" -c 'import re, sys; print(re.search(r"^version = \"(.+)\"", open(sys.argv[1]).read(), re.M)[1])' "$APP/pyproject.toml")"
 wheel="$OUT/webcast_app-$version-py3-none-any.whl"

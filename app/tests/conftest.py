@@ -1,8 +1,10 @@
 """A real MariaDB, Redis and SMTP server for the tests, each started once for the session.
 
 MariaDB and Redis are the Debian packages' binaries (mariadb-server, redis-server), run as our own
-processes in a temporary directory on free loopback ports, and stopped at the end. The SMTP server is
-aiosmtpd in process; it keeps what it receives.
+processes in a temporary directory on free loopback ports, and stopped at the end. Like RDS and
+ElastiCache with in-transit encryption, both accept only TLS, with a certificate of a test CA made
+here, and require a password or token. The SMTP server is aiosmtpd in process; it keeps what it
+receives.
 """
 
 from __future__ import annotations
@@ -75,8 +77,40 @@ def _binary(name: str) -> str:
     pytest.fail(f"{name} is missing: install the Debian packages mariadb-server and redis-server")
 
 
+def _openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+def certificate_authority(base: Path, name: str) -> dict[str, Path]:
+    """A CA and a server certificate it signed for 127.0.0.1 (the name the clients check)."""
+    paths = {
+        kind: base / f"{name}-{kind}" for kind in ("ca.crt", "ca.key", "server.crt", "server.key", "csr")
+    }
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name} CA",
+             "-keyout", str(paths["ca.key"]), "-out", str(paths["ca.crt"]))  # fmt: skip
+    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+             "-keyout", str(paths["server.key"]), "-out", str(paths["csr"]))  # fmt: skip
+    extensions = base / f"{name}-ext"
+    extensions.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    _openssl("x509", "-req", "-days", "2", "-in", str(paths["csr"]), "-CA", str(paths["ca.crt"]),
+             "-CAkey", str(paths["ca.key"]), "-CAcreateserial", "-out", str(paths["server.crt"]),
+             "-extfile", str(extensions))  # fmt: skip
+    return paths
+
+
 @pytest.fixture(scope="session")
-def mariadb(tmp_path_factory) -> Iterator[dict]:
+def tls(tmp_path_factory) -> dict[str, Path]:
+    return certificate_authority(tmp_path_factory.mktemp("tls"), "test")
+
+
+@pytest.fixture(scope="session")
+def other_ca(tmp_path_factory) -> Path:
+    """A CA that signed none of the test servers' certificates."""
+    return certificate_authority(tmp_path_factory.mktemp("other-tls"), "other")["ca.crt"]
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory, tls) -> Iterator[dict]:
     """A MariaDB server with a database `webcast` and a user `webcast` with a password."""
     base = tmp_path_factory.mktemp("mariadb")
     datadir, socket_path, log = base / "data", base / "mariadb.sock", base / "mariadb.log"
@@ -109,6 +143,9 @@ def mariadb(tmp_path_factory) -> Iterator[dict]:
                 f"--log-error={log}",
                 "--skip-name-resolve",
                 "--skip-log-bin",
+                f"--ssl-ca={tls['ca.crt']}",
+                f"--ssl-cert={tls['server.crt']}",
+                f"--ssl-key={tls['server.key']}",
                 # Test data need no durability: small buffers, no flush per commit.
                 "--innodb-buffer-pool-size=32M",
                 "--innodb-log-file-size=16M",
@@ -125,7 +162,7 @@ def mariadb(tmp_path_factory) -> Iterator[dict]:
     try:
         wait_for("mariadbd", lambda: as_admin().close(), process, log)
         with as_admin() as admin, admin.cursor() as cursor:
-            cursor.execute("CREATE USER 'webcast'@'127.0.0.1' IDENTIFIED BY %s", (DB_PASSWORD,))
+            cursor.execute("CREATE USER 'webcast'@'127.0.0.1' IDENTIFIED BY %s REQUIRE SSL", (DB_PASSWORD,))
             cursor.execute("GRANT ALL ON *.* TO 'webcast'@'127.0.0.1'")
         yield {"port": port, "admin": as_admin}
     finally:
@@ -133,15 +170,26 @@ def mariadb(tmp_path_factory) -> Iterator[dict]:
 
 
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory) -> Iterator[dict]:
-    """A Redis server that requires an auth token, as ElastiCache with AUTH does."""
+def redis_server(tmp_path_factory, tls) -> Iterator[dict]:
+    """A Redis server that speaks TLS only and requires an auth token, as ElastiCache with in-transit
+    encryption and AUTH does."""
     base = tmp_path_factory.mktemp("redis")
     port, log = free_port(REDIS_PORTS), base / "redis.log"
     process = subprocess.Popen(
         [
             _binary("redis-server"),
             "--port",
+            "0",
+            "--tls-port",
             str(port),
+            "--tls-cert-file",
+            str(tls["server.crt"]),
+            "--tls-key-file",
+            str(tls["server.key"]),
+            "--tls-ca-cert-file",
+            str(tls["ca.crt"]),
+            "--tls-auth-clients",
+            "no",
             "--bind",
             "127.0.0.1",
             "--save",
@@ -158,7 +206,9 @@ def redis_server(tmp_path_factory) -> Iterator[dict]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
-    client = redis.Redis(port=port, password=REDIS_TOKEN, decode_responses=True)
+    client = redis.Redis(
+        port=port, password=REDIS_TOKEN, ssl=True, ssl_ca_certs=str(tls["ca.crt"]), decode_responses=True
+    )
     try:
         wait_for("redis-server", client.ping, process, log)
         yield {"port": port, "client": client}
@@ -203,14 +253,18 @@ def new_database(mariadb, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def base_config(mariadb, redis_server, smtp_server, tmp_path_factory) -> Config:
+def base_config(mariadb, redis_server, smtp_server, tls) -> Config:
     """Settings pointing at the test servers, with the database `webcast` created and migrated."""
     config = Config(
         db_port=mariadb["port"],
         db_name=new_database(mariadb, "webcast"),
         db_password=DB_PASSWORD,
+        db_tls=True,
+        db_tls_ca=str(tls["ca.crt"]),
         redis_port=redis_server["port"],
         redis_token=REDIS_TOKEN,
+        redis_tls=True,
+        redis_tls_ca=str(tls["ca.crt"]),
         smtp_port=smtp_server["port"],
         mail_from="webcast@example.org",
         public_url="https://webcast.example.org",

@@ -135,3 +135,24 @@ def test_healthz_reports_every_failing_dependency_at_once(replace, tmp_path):
 
 def test_healthz_is_never_cached(client):
     assert client.get("/healthz").headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("dependency", "changes"),
+    [
+        ("database", {"db_tls": False}),
+        ("database", {"db_tls_ca": "other"}),
+        ("redis", {"redis_tls": False}),
+        ("redis", {"redis_tls_ca": "other"}),
+    ],
+)
+def test_healthz_reports_a_dependency_failing_without_verified_tls(replace, other_ca, dependency, changes):
+    # The test servers accept TLS only, with a certificate of the test CA: no TLS, or TLS that does not
+    # verify (another CA), must not connect.
+    verifying = any(key.endswith("_ca") for key in changes)
+    changes = {key: str(other_ca) if key.endswith("_ca") else value for key, value in changes.items()}
+    status, body = health_with(replace, **changes)
+    assert status == 503
+    assert list(failing_checks(body)) == [dependency], body
+    if verifying:
+        assert "CERTIFICATE_VERIFY_FAILED" in body["checks"][dependency]["error"]

@@ -105,6 +105,8 @@ def test_the_cli_migrates_from_the_environment_and_says_when_nothing_is_left(emp
         "WEBCAST_DB_NAME": empty.db_name,
         "WEBCAST_DB_USER": empty.db_user,
         "WEBCAST_DB_PASSWORD": empty.db_password,
+        "WEBCAST_DB_TLS": "true",
+        "WEBCAST_DB_TLS_CA": empty.db_tls_ca,
     }.items():
         monkeypatch.setenv(name, value)
     assert cli.main(["migrate", "--status"]) == 1

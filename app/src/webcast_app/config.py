@@ -57,6 +57,7 @@ class Config:
     redis_port: int = 6379
     redis_token: str = ""
     redis_tls: bool = False
+    redis_tls_ca: str = ""
     redis_db: int = 0
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -89,6 +90,7 @@ class Config:
             redis_port=_int(env, "WEBCAST_REDIS_PORT", cls.redis_port),
             redis_token=get("WEBCAST_REDIS_TOKEN", cls.redis_token),
             redis_tls=_flag(env, "WEBCAST_REDIS_TLS", cls.redis_tls),
+            redis_tls_ca=get("WEBCAST_REDIS_TLS_CA", cls.redis_tls_ca),
             redis_db=_int(env, "WEBCAST_REDIS_DB", cls.redis_db),
             smtp_host=get("WEBCAST_SMTP_HOST", cls.smtp_host),
             smtp_port=_int(env, "WEBCAST_SMTP_PORT", cls.smtp_port),

@@ -33,6 +33,8 @@ def client(config: Config) -> redis.Redis:
         password=config.redis_token or None,
         ssl=config.redis_tls,
         ssl_cert_reqs="required",
+        ssl_check_hostname=True,
+        ssl_ca_certs=config.redis_tls_ca or None,
         socket_timeout=config.check_timeout_s,
         socket_connect_timeout=config.check_timeout_s,
         health_check_interval=30,
