@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from conftest import new_database
+from conftest import environment, new_database
 
 from webcast_app import cli, db, migrations
 
@@ -99,15 +99,7 @@ def test_instances_migrating_at_once_apply_each_migration_once(empty):
 
 
 def test_the_cli_migrates_from_the_environment_and_says_when_nothing_is_left(empty, monkeypatch, capsys):
-    for name, value in {
-        "WEBCAST_DB_HOST": empty.db_host,
-        "WEBCAST_DB_PORT": str(empty.db_port),
-        "WEBCAST_DB_NAME": empty.db_name,
-        "WEBCAST_DB_USER": empty.db_user,
-        "WEBCAST_DB_PASSWORD": empty.db_password,
-        "WEBCAST_DB_TLS": "true",
-        "WEBCAST_DB_TLS_CA": empty.db_tls_ca,
-    }.items():
+    for name, value in environment(empty).items():
         monkeypatch.setenv(name, value)
     assert cli.main(["migrate", "--status"]) == 1
     assert "pending: [1]" in capsys.readouterr().out

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import free_port, stop, wait_for
+from conftest import environment, free_port, stop, wait_for
 
 APP = Path(__file__).resolve().parents[1]
 ENTRY_POINT = "webcast_app.wsgi:application"
@@ -39,34 +39,16 @@ def test_the_wheel_carries_hls_js_the_templates_and_the_migrations(wheel):
     assert b"webcast-app=webcast_app.cli:main" in entry_points
 
 
-def env_of(config) -> dict[str, str]:
-    return {
-        "WEBCAST_DB_PORT": str(config.db_port),
-        "WEBCAST_DB_NAME": config.db_name,
-        "WEBCAST_DB_PASSWORD": config.db_password,
-        "WEBCAST_DB_TLS": "true",
-        "WEBCAST_DB_TLS_CA": config.db_tls_ca,
-        "WEBCAST_REDIS_PORT": str(config.redis_port),
-        "WEBCAST_REDIS_TOKEN": config.redis_token,
-        "WEBCAST_REDIS_TLS": "true",
-        "WEBCAST_REDIS_TLS_CA": config.redis_tls_ca,
-        "WEBCAST_SMTP_PORT": str(config.smtp_port),
-        "WEBCAST_MEDIA_ROOT": str(config.media_root),
-        "WEBCAST_BOOTSTRAP_STATUS": str(config.bootstrap_status),
-        "WEBCAST_PUBLIC_URL": config.public_url,
-    }
-
-
 def test_gunicorn_serves_the_built_wheel_healthy_with_hls_js(wheel, config, tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     port = free_port()
     log = tmp_path / "gunicorn.log"
     # Only the wheel's copy of the app is importable: PYTHONPATH is the extracted wheel, not src/.
-    env = {**os.environ, "PYTHONPATH": str(site), **env_of(config)}
+    env = {**os.environ, "PYTHONPATH": str(site), **environment(config)}
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", ENTRY_POINT],
+            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", ENTRY_POINT],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import closing
 from datetime import UTC, datetime
 
 from . import __version__, db, health, migrations, sessions, store
@@ -13,20 +14,17 @@ from .config import Config, ConfigError
 
 
 def _migrate(config: Config, args: argparse.Namespace) -> int:
-    connection = db.connect(config)
-    try:
+    with closing(db.connect(config)) as connection:
         if args.status:
-            waiting = migrations.pending(connection)
-            done = sorted(migrations.applied(connection))
-            print(f"applied: {done or 'none'}; pending: {[m.version for m in waiting] or 'none'}")
+            waiting = [migration.version for migration in migrations.pending(connection)]
+            print(
+                f"applied: {sorted(migrations.applied(connection)) or 'none'}; pending: {waiting or 'none'}"
+            )
             return 1 if waiting else 0
         done = migrations.migrate(connection)
-    finally:
-        connection.close()
-    if done:
-        for migration in done:
-            print(f"applied {migration.version:04d}_{migration.name}")
-    else:
+    for migration in done:
+        print(f"applied {migration.version:04d}_{migration.name}")
+    if not done:
         print("schema up to date: nothing to apply")
     return 0
 
@@ -37,65 +35,49 @@ def _check(config: Config, args: argparse.Namespace) -> int:
     return 0 if healthy else 1
 
 
-def _webcast(connection, slug: str) -> dict:
+def _webcast_id(connection, slug: str) -> int:
     found = store.webcast(connection, slug)
     if found is None:
         raise SystemExit(f"no webcast with slug {slug!r}")
-    return found
+    return found["id"]
 
 
 def _add_webcast(config: Config, args: argparse.Namespace) -> int:
-    connection = db.connect(config)
-    try:
-        store.add_webcast(
-            connection,
-            slug=args.slug,
-            title=args.title,
-            starts_at=args.starts_at,
-            duration_min=args.duration_min,
-            description=args.description,
-        )
-    finally:
-        connection.close()
+    fields = {
+        name: getattr(args, name) for name in ("slug", "title", "starts_at", "duration_min", "description")
+    }
+    with closing(db.connect(config)) as connection:
+        store.add_webcast(connection, **fields)
     print(f"webcast {args.slug} scheduled for {args.starts_at:%Y-%m-%d %H:%M} UTC")
     return 0
 
 
 def _issue_key(config: Config, args: argparse.Namespace) -> int:
-    connection = db.connect(config)
-    try:
-        key = store.issue_key(connection, _webcast(connection, args.slug)["id"])
-    finally:
-        connection.close()
+    with closing(db.connect(config)) as connection:
+        key = store.issue_key(connection, _webcast_id(connection, args.slug))
     # The only time the key is shown: only its digest is stored.
     print(key)
     return 0
 
 
 def _revoke_key(config: Config, args: argparse.Namespace) -> int:
-    connection = db.connect(config)
-    try:
+    with closing(db.connect(config)) as connection:
         revoked = store.revoke_key(connection, args.key)
-    finally:
-        connection.close()
     print("revoked" if revoked else "no active key matched")
     return 0 if revoked else 1
 
 
 def _add_recording(config: Config, args: argparse.Namespace) -> int:
-    connection = db.connect(config)
-    try:
+    with closing(db.connect(config)) as connection:
         recording_id = store.add_recording(
             connection,
-            _webcast(connection, args.slug)["id"],
+            _webcast_id(connection, args.slug),
             title=args.title,
             vod_path=args.vod_path,
             transcript_path=args.transcript,
             transcript_lang=args.lang,
             duration_s=args.duration_s,
         )
-    finally:
-        connection.close()
     print(f"recording {recording_id} added to {args.slug}")
     return 0
 
