@@ -89,22 +89,10 @@ def certificate_authority(base: Path, name: str) -> dict[str, Path]:
     }
     # P-256 keys: RSA key generation would be most of the fixture's time.
     key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    ca_name = ["-subj", f"/CN={name} CA"]
-    _openssl(
-        "req",
-        "-x509",
-        *key,
-        "-days",
-        "2",
-        *ca_name,
-        "-keyout",
-        str(paths["ca.key"]),
-        "-out",
-        str(paths["ca.crt"]),
-    )
-    _openssl(
-        "req", *key, "-subj", "/CN=127.0.0.1", "-keyout", str(paths["server.key"]), "-out", str(paths["csr"])
-    )
+    ca_out = ["-keyout", str(paths["ca.key"]), "-out", str(paths["ca.crt"])]
+    server_out = ["-keyout", str(paths["server.key"]), "-out", str(paths["csr"])]
+    _openssl("req", "-x509", *key, "-days", "2", "-subj", f"/CN={name} CA", *ca_out)
+    _openssl("req", *key, "-subj", "/CN=127.0.0.1", *server_out)
     extensions = base / f"{name}-ext"
     extensions.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
     signer = ["-CA", str(paths["ca.crt"]), "-CAkey", str(paths["ca.key"]), "-CAcreateserial"]
