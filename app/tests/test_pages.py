@@ -117,3 +117,10 @@ def test_the_player_script_is_served_by_the_app(client):
     assert response.status_code == 200
     assert "Hls.isSupported()" in response.get_data(as_text=True)
     response.close()
+
+
+def test_pages_for_everyone_are_briefly_cacheable_and_session_pages_never(client, add_webcast, recorded):
+    add_webcast("keynote")
+    for path in ("/", "/schedule", f"/webcasts/launch/recordings/{recorded['recording_id']}"):
+        assert client.get(path).headers["Cache-Control"] == "public, max-age=30", path
+    assert client.get("/webcasts/keynote").headers["Cache-Control"] == "private, no-store"

@@ -18,6 +18,8 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__)
     app.config["WEBCAST"] = config
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    # Static files (hls.js, the player) change only with a new wheel, that is a new image.
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     app.extensions["webcast_redis"] = sessions.client(config)
     app.session_interface = sessions.RedisSessionInterface(
         app.extensions["webcast_redis"], config.session_ttl_s
@@ -47,5 +49,16 @@ def create_app(config: Config | None = None) -> Flask:
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         return response
 
-    logging.getLogger(__name__).setLevel(logging.INFO)
+    _log_to_stderr()
     return app
+
+
+def _log_to_stderr() -> None:
+    """The app's own log lines (refused stream keys, unsent mail) on stderr, which the service
+    manager's journal keeps; once per process, however many apps it creates."""
+    logger = logging.getLogger(__name__)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)

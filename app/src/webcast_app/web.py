@@ -72,6 +72,13 @@ def private(response: Response) -> Response:
     return response
 
 
+def shared(page: str) -> Response:
+    """Pages the same for everyone: the CDN may keep them briefly (a webcast going live shows soon)."""
+    response = Response(page)
+    response.headers["Cache-Control"] = "public, max-age=30"
+    return response
+
+
 @blueprint.app_context_processor
 def helpers() -> dict:
     return {"live_url": live_url, "vod_url": vod_url, "version": __version__, "now": now}
@@ -81,11 +88,13 @@ def helpers() -> dict:
 def index():
     rows = store.webcasts(database())
     current = now()
-    return render_template(
-        "index.html",
-        live=[w for w in rows if w["live_since"]],
-        upcoming=[w for w in rows if not w["live_since"] and w["ends_at"] > current],
-        past=[w for w in rows if not w["live_since"] and w["ends_at"] <= current],
+    return shared(
+        render_template(
+            "index.html",
+            live=[w for w in rows if w["live_since"]],
+            upcoming=[w for w in rows if not w["live_since"] and w["ends_at"] > current],
+            past=[w for w in rows if not w["live_since"] and w["ends_at"] <= current],
+        )
     )
 
 
@@ -93,7 +102,7 @@ def index():
 def schedule():
     rows = store.upcoming(database(), now())
     days = [(day, list(items)) for day, items in groupby(rows, key=lambda w: w["starts_at"].date())]
-    return render_template("schedule.html", days=days)
+    return shared(render_template("schedule.html", days=days))
 
 
 @blueprint.get("/webcasts/<slug>")
@@ -178,7 +187,7 @@ def recording(slug: str, recording_id: int):
     item = store.recording(database(), recording_id)
     if item is None or item["webcast_id"] != webcast["id"]:
         abort(404)
-    return render_template("recording.html", webcast=webcast, recording=item)
+    return shared(render_template("recording.html", webcast=webcast, recording=item))
 
 
 @blueprint.get("/recordings/<int:recording_id>/transcript.vtt")
