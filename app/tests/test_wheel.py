@@ -48,7 +48,15 @@ def test_gunicorn_serves_the_built_wheel_healthy_with_hls_js(wheel, config, tmp_
     env = {**os.environ, "PYTHONPATH": str(site), **environment(config)}
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", ENTRY_POINT],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--no-control-socket",
+                ENTRY_POINT,
+            ],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
