@@ -65,3 +65,21 @@ def test_sessions_expire_after_the_configured_time(replace, redis_server, add_we
     client = create_app(replace(session_ttl_s=int(timedelta(minutes=5).total_seconds()))).test_client()
     client.get("/webcasts/keynote")
     assert 0 < redis_server["client"].ttl(KEY_PREFIX + session_id(client)) <= 300
+
+
+def test_with_redis_down_pages_health_and_the_key_check_still_answer(replace, client, add_webcast, database):
+    from conftest import free_port
+    from test_rtmp import publish
+
+    from webcast_app import store
+
+    webcast = add_webcast("keynote")
+    key = store.issue_key(database, webcast["id"])
+    client.get("/webcasts/keynote")  # the visitor has a session cookie
+    down = create_app(replace(redis_port=free_port())).test_client()
+    down.set_cookie(COOKIE_NAME, session_id(client), domain="localhost")
+    assert down.get("/").status_code == 200
+    assert down.get("/webcasts/keynote").status_code == 200
+    health = down.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["checks"]["redis"]["state"] == "failing"
+    assert publish(down, key).status_code == 302

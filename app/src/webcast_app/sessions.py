@@ -8,6 +8,7 @@ needed: an id cannot be forged, only guessed, and there are 2**256 of them.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from typing import Any
 
@@ -20,6 +21,7 @@ from werkzeug.datastructures import CallbackDict
 
 from .config import Config
 
+log = logging.getLogger(__name__)
 KEY_PREFIX = "webcast:session:"
 COOKIE_NAME = "webcast_session"
 
@@ -62,9 +64,16 @@ class RedisSessionInterface(SessionInterface):
         self.ttl_s = ttl_s
 
     def open_session(self, app: Flask, request: Request) -> RedisSession:
+        # Flask opens the session for every request, /healthz and /rtmp/ included: with Redis down,
+        # those must still answer (503 and the key check), so a session that cannot be read is
+        # an empty one, and the visitor's own session is back when Redis is.
         sid = request.cookies.get(COOKIE_NAME)
         if sid:
-            raw = self.store.get(KEY_PREFIX + sid)
+            try:
+                raw = self.store.get(KEY_PREFIX + sid)
+            except redis.RedisError as error:
+                log.warning("session not read from Redis: %s", error)
+                return RedisSession(sid=sid)
             if raw is not None:
                 return RedisSession(json.loads(raw), sid=sid)
         return RedisSession(new=True)
@@ -86,6 +95,10 @@ class RedisSessionInterface(SessionInterface):
             return
         if session.sid is None:
             session.sid = secrets.token_urlsafe(32)
-        self.store.set(KEY_PREFIX + session.sid, json.dumps(dict(session)), ex=self.ttl_s)
+        try:
+            self.store.set(KEY_PREFIX + session.sid, json.dumps(dict(session)), ex=self.ttl_s)
+        except redis.RedisError as error:
+            log.warning("session not saved to Redis: %s", error)
+            return
         response.set_cookie(COOKIE_NAME, session.sid, max_age=self.ttl_s, **cookie)
         response.vary.add("Cookie")
