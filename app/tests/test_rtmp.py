@@ -80,6 +80,13 @@ def test_publish_done_ends_the_live_state(client, database, key):
     assert store.webcast(database, "keynote")["live_since"] is None
 
 
+def test_publish_done_with_the_key_as_name_ends_the_live_state_too(client, database, key):
+    # nginx-rtmp may report the name the encoder used rather than the one it was renamed to.
+    publish(client, key)
+    client.post("/rtmp/on_publish_done", data={"call": "publish_done", "app": "live", "name": key})
+    assert store.webcast(database, "keynote")["live_since"] is None
+
+
 def test_a_live_webcast_shows_its_player_with_the_public_stream_name(client, key):
     publish(client, key)
     page = client.get("/webcasts/keynote").get_data(as_text=True)
