@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, g
 
-from . import sessions
+from . import db, sessions
 from .config import Config
 
 __version__ = "0.1.0"
@@ -31,10 +31,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(rtmp.blueprint)
 
     @app.teardown_appcontext
-    def close_database(_: BaseException | None) -> None:
+    def give_back_database(_: BaseException | None) -> None:
         connection = g.pop("db", None)
         if connection is not None:
-            connection.close()
+            db.give_back(config, connection)
 
     @app.after_request
     def security_headers(response):

@@ -40,9 +40,9 @@ def config() -> Config:
 
 
 def database() -> pymysql.connections.Connection:
-    """This request's connection, opened on first use and closed when the request ends."""
+    """This request's connection (db.borrow), given back when the request ends."""
     if "db" not in g:
-        g.db = db.connect(config())
+        g.db = db.borrow(config())
     return g.db
 
 
