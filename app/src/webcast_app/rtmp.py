@@ -1,0 +1,58 @@
+"""The stream-key check nginx-rtmp calls before it accepts a publisher (on_publish, on_publish_done).
+
+nginx-rtmp sends the publish's `app` and `name` (the name is the encoder's stream key) as a form,
+POST by default or GET with `notify_method get`. Its reading of the answer: 2xx allows, 3xx allows
+and renames the stream to the Location header's value, anything else refuses. A valid key is
+answered 302 to the webcast's slug, so HLS is written as `<slug>.m3u8` and the key, a publishing
+credential, never appears in a URL that viewers see. Unknown or revoked keys, or another RTMP
+application, get 403.
+
+Only nginx on the instance calls these routes (127.0.0.1:8000); the HTTP front end must not proxy
+/rtmp/ from outside.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, request
+
+from . import store
+from .web import config, database
+
+blueprint = Blueprint("rtmp", __name__, url_prefix="/rtmp")
+log = logging.getLogger(__name__)
+
+
+def _arguments() -> tuple[str, str, str]:
+    values = request.values
+    return values.get("app", ""), values.get("name", ""), values.get("addr", "")
+
+
+@blueprint.route("/on_publish", methods=["GET", "POST"])
+def on_publish() -> Response:
+    app, key, addr = _arguments()
+    if app != config().rtmp_app:
+        log.warning("publish refused: application %r from %s", app, addr)
+        return Response("unknown application\n", status=403, mimetype="text/plain")
+    webcast = store.webcast_for_key(database(), key) if key else None
+    if webcast is None:
+        log.warning("publish refused: unknown or revoked stream key from %s", addr)
+        return Response("unknown or revoked stream key\n", status=403, mimetype="text/plain")
+    store.set_live(database(), webcast["id"], True)
+    log.info("publish accepted for %s from %s", webcast["slug"], addr)
+    response = Response(status=302, mimetype="text/plain")
+    # Relative on purpose: nginx-rtmp takes the Location value as the new stream name.
+    response.headers["Location"] = webcast["slug"]
+    return response
+
+
+@blueprint.route("/on_publish_done", methods=["GET", "POST"])
+def on_publish_done() -> Response:
+    """The publisher left: the webcast is no longer live. `name` is the renamed stream (the slug)."""
+    _, name, _ = _arguments()
+    webcast = store.webcast(database(), name) if store.SLUG.match(name) else None
+    webcast = webcast or (store.webcast_for_key(database(), name) if name else None)
+    if webcast is not None:
+        store.set_live(database(), webcast["id"], False)
+    return Response(status=204)
