@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PY := .venv/bin/python
 
-.PHONY: help setup up down bake test lint unit molecule bench bench-inventory emulator-start emulator-stop emulator-status emulator-reset
+.PHONY: help setup up down app-wheel bake test lint unit molecule bench bench-inventory emulator-start emulator-stop emulator-status emulator-reset
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -16,6 +16,9 @@ up: setup ## Start the emulator, bake (or reuse) the golden image, provision the
 	@$(PY) -m tools.emulator start
 	@tools/bake.sh
 	ansible-playbook -i inventories/local playbooks/site.yml
+
+app-wheel: setup ## Build the app's wheel (app/dist), hls.js inside
+	@app/build.sh
 
 bake: setup ## Bake the golden image: the container image and its AMI in the emulator; print the manifest
 	@$(PY) -m tools.emulator start

@@ -17,7 +17,11 @@ PACKAGES=(
   podman runc slirp4netns containernetworking-plugins  # local instances
   debootstrap                             # the base image
   time                                    # GNU time: peak memory in the inventory benchmark and its test
+  mariadb-server redis-server             # the app's tests start their own, on loopback ports
 )
+# The app's build fetches hls.js with npm: Debian's npm, unless a Node.js with npm is there already
+# (NodeSource's nodejs carries its own npm and conflicts with Debian's).
+command -v npm >/dev/null || PACKAGES+=(npm)
 PODMAN_DROPIN=/etc/containers/containers.conf.d/50-webcast-platform.conf
 PYTHON="${PYTHON:-python3}"
 
@@ -71,7 +75,7 @@ fi
 
 # 3. The venv, reinstalled only when requirements.txt changes.
 stamp=".venv/.requirements.sha256"
-wanted_sum="$(sha256sum requirements.txt | cut -d' ' -f1)"
+wanted_sum="$(cat requirements.txt app/requirements.txt app/requirements-test.txt | sha256sum | cut -d' ' -f1)"
 if [[ ! -x .venv/bin/python || "$(cat "$stamp" 2>/dev/null)" != "$wanted_sum" ]]; then
   say venv "installing requirements.txt into .venv (about a minute)"
   [[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
