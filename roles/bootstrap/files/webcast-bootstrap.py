@@ -286,6 +286,31 @@ def write_status(path: Path, status: dict) -> None:
     write_atomically(path, json.dumps(status, indent=2, sort_keys=True) + "\n", 0o644, None)
 
 
+def write_files(
+    env_dir: Path, group: str, sasl_map: str, files: dict[str, str], parameters: dict, secrets: dict
+) -> list[str]:
+    """Put the env files and the SASL map in place; the paths written."""
+    for name, text in files.items():
+        # app.env holds the database password and the Redis token: root only (systemd reads
+        # EnvironmentFile= as root before it drops privileges). The others hold no secret.
+        secret = name == "app.env"
+        write_atomically(env_dir / name, text, 0o600 if secret else 0o640, None if secret else group)
+    written = [str(env_dir / name) for name in files]
+    if sasl_map:
+        user, password = secrets["smtp"]
+        line = f"[{parameters['smtp/host']}]:{parameters['smtp/port']} {user}:{password}\n"
+        write_atomically(Path(sasl_map), line, 0o600, None)
+        written.append(sasl_map)
+        postmap = shutil.which("postmap")
+        if postmap:
+            subprocess.run([postmap, f"hash:{sasl_map}"], check=True)
+            os.chmod(f"{sasl_map}.db", 0o600)
+            written.append(f"{sasl_map}.db")
+        else:
+            log(f"webcast-bootstrap: postmap not found (no postfix here): {sasl_map} written, not hashed")
+    return written
+
+
 def main() -> int:
     conf = read_conf(CONF_FILE)
     env_dir = Path(conf.get("env_dir", "/etc/webcast"))
@@ -326,25 +351,13 @@ def main() -> int:
         log(f"webcast-bootstrap: FAILED, nothing written: {exc}")
         return 1
 
-    files = render(ident, parameters, secrets)
-    for name, text in files.items():
-        # app.env holds the database password and the Redis token: root only (systemd reads
-        # EnvironmentFile= as root before it drops privileges). The others hold no secret.
-        secret = name == "app.env"
-        write_atomically(env_dir / name, text, 0o600 if secret else 0o640, None if secret else group)
-    written = [str(env_dir / name) for name in files]
-    if sasl_map:
-        user, password = secrets["smtp"]
-        line = f"[{parameters['smtp/host']}]:{parameters['smtp/port']} {user}:{password}\n"
-        write_atomically(Path(sasl_map), line, 0o600, None)
-        written.append(sasl_map)
-        postmap = shutil.which("postmap")
-        if postmap:
-            subprocess.run([postmap, f"hash:{sasl_map}"], check=True)
-            os.chmod(f"{sasl_map}.db", 0o600)
-            written.append(f"{sasl_map}.db")
-        else:
-            log(f"webcast-bootstrap: postmap not found (no postfix here): {sasl_map} written, not hashed")
+    try:
+        written = write_files(env_dir, group, sasl_map, render(ident, parameters, secrets), parameters, secrets)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        status["errors"].append(f"cannot write the configuration: {exc}")
+        write_status(status_file, status)
+        log(f"webcast-bootstrap: FAILED while writing: {exc}")
+        return 1
     status.update(status="ok", files=written, parameters=len(parameters))
     write_status(status_file, status)
     log(f"webcast-bootstrap: ok: {len(parameters)} parameters under {prefix}, wrote {', '.join(written)}")
