@@ -24,14 +24,15 @@ def build(source: Path, out: Path) -> Path:
     name, version = project["name"].replace("-", "_"), project["version"]
     dist_info = f"{name}-{version}.dist-info"
     files = {
-        str(path.relative_to(source)): path.read_bytes()
-        for path in sorted((source / name).rglob("*.py"))
+        str(path.relative_to(source)): path.read_bytes() for path in sorted((source / name).rglob("*.py"))
     }
     files[f"{dist_info}/METADATA"] = (
         f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {version}\n"
         f"Requires-Python: {project.get('requires-python', '>=3')}\n"
     ).encode()
-    files[f"{dist_info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: build_wheel.py\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    files[f"{dist_info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: build_wheel.py\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
     record = "".join(f"{path},{digest(data)},{len(data)}\n" for path, data in files.items())
     files[f"{dist_info}/RECORD"] = (record + f"{dist_info}/RECORD,,\n").encode()
     out.mkdir(parents=True, exist_ok=True)

@@ -82,9 +82,10 @@ def secret(aws, name: str, value: str) -> str:
     try:
         return client.create_secret(Name=name, SecretString=value)["ARN"]
     except client.exceptions.ResourceExistsException:
-        return client.put_secret_value(SecretId=name, SecretString=value)["ARN"] and client.describe_secret(
-            SecretId=name
-        )["ARN"]
+        return (
+            client.put_secret_value(SecretId=name, SecretString=value)["ARN"]
+            and client.describe_secret(SecretId=name)["ARN"]
+        )
 
 
 def seed(aws, **overrides: str) -> dict[str, str]:
@@ -93,7 +94,9 @@ def seed(aws, **overrides: str) -> dict[str, str]:
         "db/port": "3306",
         "db/name": "webcast",
         "db/user": "webcast_app",
-        "db/secret_arn": secret(aws, "webcast/molecule/db", json.dumps({"username": "admin", "password": DB_PASSWORD})),
+        "db/secret_arn": secret(
+            aws, "webcast/molecule/db", json.dumps({"username": "admin", "password": DB_PASSWORD})
+        ),
         "redis/endpoint": "master.webcast-molecule-redis.abc.euw1.cache.amazonaws.com",
         "redis/port": "6379",
         "redis/token_secret_arn": secret(aws, "webcast/molecule/redis", json.dumps({"token": REDIS_TOKEN})),
@@ -137,7 +140,9 @@ def test_managed_files_say_ansible_overwrites_them(host):
     first_lines = {path: host.file(path).content_string.partition("\n")[0] for path in files}
     wrong = {path: line for path, line in first_lines.items() if line != HEADER}
     assert not wrong, f"first lines without the header: {wrong}"
-    assert "Managed by Ansible (role bootstrap)" in host.file("/usr/local/sbin/webcast-bootstrap").content_string
+    assert (
+        "Managed by Ansible (role bootstrap)" in host.file("/usr/local/sbin/webcast-bootstrap").content_string
+    )
 
 
 def test_bootstrap_unit_runs_at_every_boot_and_passes_systemd_verify(host):
@@ -156,9 +161,13 @@ def test_units_that_need_the_configuration_start_after_the_bootstrap(host):
     }
     found = {}
     for unit in wanted:
-        lines = host.file(f"/etc/systemd/system/{unit}.d/50-webcast-bootstrap.conf").content_string.splitlines()
+        lines = host.file(
+            f"/etc/systemd/system/{unit}.d/50-webcast-bootstrap.conf"
+        ).content_string.splitlines()
         deps = {k for k, _, v in (line.partition("=") for line in lines) if v == "webcast-bootstrap.service"}
-        found[unit] = "Requires" if deps == {"Requires", "After"} else "Wants" if deps == {"Wants", "After"} else deps
+        found[unit] = (
+            "Requires" if deps == {"Requires", "After"} else "Wants" if deps == {"Wants", "After"} else deps
+        )
     assert found == wanted
 
 
@@ -178,7 +187,9 @@ def test_without_parameters_the_bootstrap_fails_naming_each_missing_one(host, aw
 
 def test_without_project_env_and_metadata_the_bootstrap_says_what_it_could_not_find(host):
     # No instance metadata service in the container: 127.0.0.1:9 refuses at once.
-    conf = "[bootstrap]\nimds_endpoint = http://127.0.0.1:9\nimds_attempts = 1\nstatus_file = /tmp/status.json\n"
+    conf = (
+        "[bootstrap]\nimds_endpoint = http://127.0.0.1:9\nimds_attempts = 1\nstatus_file = /tmp/status.json\n"
+    )
     result = host.run(
         f"printf '{conf}' > /tmp/empty.conf && "
         "WEBCAST_BOOTSTRAP_CONF=/tmp/empty.conf /usr/local/sbin/webcast-bootstrap; "
@@ -195,7 +206,9 @@ def test_a_secret_that_cannot_be_read_fails_the_bootstrap_naming_it(host, aws):
     result, status = start(host)
     assert result.rc != 0
     assert status["missing"] == []
-    assert [e for e in status["errors"] if missing_arn in e and "redis/token_secret_arn" in e], status["errors"]
+    assert [e for e in status["errors"] if missing_arn in e and "redis/token_secret_arn" in e], status[
+        "errors"
+    ]
 
 
 def test_with_the_configuration_the_bootstrap_succeeds_and_reports_ok(host, aws):
@@ -209,7 +222,10 @@ def test_with_the_configuration_the_bootstrap_succeeds_and_reports_ok(host, aws)
 
 def test_env_files_hold_what_the_services_read(host):
     app, media, efs, relay = (env_file(host, name) for name in ENV_FILES)
-    assert {k: app.get(k) for k in ("WEBCAST_DB_HOST", "WEBCAST_DB_PORT", "WEBCAST_DB_USER", "WEBCAST_DB_PASSWORD")} == {
+    assert {
+        k: app.get(k)
+        for k in ("WEBCAST_DB_HOST", "WEBCAST_DB_PORT", "WEBCAST_DB_USER", "WEBCAST_DB_PASSWORD")
+    } == {
         "WEBCAST_DB_HOST": "webcast-molecule-db.abc.eu-west-1.rds.amazonaws.com",
         "WEBCAST_DB_PORT": "3306",
         "WEBCAST_DB_USER": "webcast_app",
@@ -230,7 +246,10 @@ def test_env_files_hold_what_the_services_read(host):
 
 
 def test_env_files_with_secrets_are_root_only_and_the_others_group_readable(host):
-    found = {name: (host.file(f"/etc/webcast/{name}").mode, host.file(f"/etc/webcast/{name}").group) for name in ENV_FILES}
+    found = {
+        name: (host.file(f"/etc/webcast/{name}").mode, host.file(f"/etc/webcast/{name}").group)
+        for name in ENV_FILES
+    }
     assert found == {
         "app.env": (0o600, "root"),
         "media.env": (0o640, "webcast"),
@@ -248,7 +267,9 @@ def test_sasl_map_holds_the_smtp_credentials_for_the_relay_host_root_only(host):
 def test_no_secret_reaches_the_status_file_or_the_journal(host):
     status = host.file(STATUS)
     journal = host.check_output("journalctl -u webcast-bootstrap.service -o cat --no-pager")
-    leaks = [s for s in (DB_PASSWORD, REDIS_TOKEN, SMTP_PASSWORD) if s in status.content_string or s in journal]
+    leaks = [
+        s for s in (DB_PASSWORD, REDIS_TOKEN, SMTP_PASSWORD) if s in status.content_string or s in journal
+    ]
     assert status.mode == 0o644, f"status file mode {oct(status.mode)}"
     assert not leaks, "a secret reached the status file or the journal"
 

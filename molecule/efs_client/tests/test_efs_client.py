@@ -26,7 +26,15 @@ ENV_FILE = "/etc/webcast/efs.env"
 FS_ID = "fs-0123456789abcdef0"
 DNS_NAME = f"{FS_ID}.efs.eu-west-1.amazonaws.com"
 # AWS's recommended options for EFS over NFS (the EFS user guide, "Mounting EFS file systems").
-AWS_RECOMMENDED = {"nfsvers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2", "noresvport"}
+AWS_RECOMMENDED = {
+    "nfsvers=4.1",
+    "rsize=1048576",
+    "wsize=1048576",
+    "hard",
+    "timeo=600",
+    "retrans=2",
+    "noresvport",
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +62,9 @@ def test_managed_files_say_ansible_overwrites_them(host):
         "/etc/systemd/system/nginx.service.d/50-webcast-efs.conf",
     ]
     first_lines = {path: host.file(path).content_string.partition("\n")[0] for path in files}
-    first_lines["efs-resolve"] = host.file("/usr/local/libexec/webcast/efs-resolve").content_string.split("\n")[1]
+    first_lines["efs-resolve"] = host.file("/usr/local/libexec/webcast/efs-resolve").content_string.split(
+        "\n"
+    )[1]
     wrong = {path: line for path, line in first_lines.items() if line != HEADER}
     assert not wrong, f"lines without the header: {wrong}"
 
@@ -65,7 +75,9 @@ def test_nfs_client_is_installed(host):
 
 
 def test_mount_unit_passes_systemd_verify_and_mounts_at_boot(host):
-    verify = host.run(f"systemd-analyze verify /etc/systemd/system/{UNIT} /etc/systemd/system/webcast-efs-resolve.service")
+    verify = host.run(
+        f"systemd-analyze verify /etc/systemd/system/{UNIT} /etc/systemd/system/webcast-efs-resolve.service"
+    )
     enabled = host.run(f"systemctl is-enabled {UNIT}").stdout.strip()
     assert verify.rc == 0 and not verify.stderr.strip(), verify.stderr
     assert enabled == "enabled", f"{UNIT} is {enabled} at boot"
@@ -75,7 +87,7 @@ def test_mount_unit_passes_systemd_verify_and_mounts_at_boot(host):
 def test_mount_uses_nfs_4_1_with_the_options_aws_recommends(host):
     options = set(show(host, UNIT, "Options").split(","))
     assert show(host, UNIT, "Type") == "nfs4"
-    assert AWS_RECOMMENDED <= options, f"missing: {AWS_RECOMMENDED - options}"
+    assert options >= AWS_RECOMMENDED, f"missing: {AWS_RECOMMENDED - options}"
     assert "_netdev" in options
 
 
@@ -85,7 +97,7 @@ def test_attribute_cache_lets_another_instance_see_a_new_playlist_within_one_fra
     cache = [o for o in options if o.startswith(("actimeo=", "acregmax=", "acdirmax=", "noac"))]
     assert len(cache) == 1 and cache[0].startswith("actimeo="), f"attribute cache options: {cache}"
     seconds = int(cache[0].split("=")[1])
-    assert 1 <= seconds and seconds * 2 <= fragment_s, f"actimeo={seconds} for a {fragment_s} s fragment"
+    assert seconds >= 1 and seconds * 2 <= fragment_s, f"actimeo={seconds} for a {fragment_s} s fragment"
 
 
 def test_mount_waits_for_the_resolver_and_the_network(host):
@@ -117,8 +129,8 @@ def test_an_id_that_is_not_a_file_system_fails_the_resolver_naming_it(host):
 def test_the_mount_goes_to_the_file_system_the_runtime_configuration_names(host):
     # What the bootstrap writes (quoted as it quotes values).
     host.run(
-        f"printf 'EFS_FILE_SYSTEM_ID=\"{FS_ID}\"\\nEFS_ACCESS_POINT_ID=\"fsap-0123456789abcdef0\"\\n"
-        f"EFS_DNS_NAME=\"{DNS_NAME}\"\\n' > {ENV_FILE}"
+        f'printf \'EFS_FILE_SYSTEM_ID="{FS_ID}"\\nEFS_ACCESS_POINT_ID="fsap-0123456789abcdef0"\\n'
+        f'EFS_DNS_NAME="{DNS_NAME}"\\n\' > {ENV_FILE}'
     )
     as_at_boot(host)
     mount = host.run(f"systemctl start {UNIT}")
@@ -135,7 +147,10 @@ def test_the_mount_goes_to_the_file_system_the_runtime_configuration_names(host)
 def test_app_and_media_server_start_after_the_mount_and_not_without_it(host):
     # Stand-in units so systemd loads the role's drop-ins for them (not-found units get none).
     for unit in ("webcast-app.service", "nginx.service"):
-        if not host.file(f"/etc/systemd/system/{unit}").exists and not host.file(f"/lib/systemd/system/{unit}").exists:
+        if (
+            not host.file(f"/etc/systemd/system/{unit}").exists
+            and not host.file(f"/lib/systemd/system/{unit}").exists
+        ):
             host.run(f"printf '[Service]\\nExecStart=/bin/true\\n' > /etc/systemd/system/{unit}")
     host.run("systemctl daemon-reload")
     found = {unit: show(host, unit, "RequiresMountsFor") for unit in ("webcast-app.service", "nginx.service")}

@@ -23,7 +23,7 @@ class Recorder:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
         record = {
             "mail_from": envelope.mail_from,

@@ -78,9 +78,9 @@ def received(host, subject: str, timeout_s: float = 20) -> dict | None:
 def test_managed_files_say_ansible_overwrites_them(host):
     files = ["/etc/postfix/main.cf", f"/etc/systemd/system/{POSTFIX}.d/50-webcast-relay.conf"]
     first_lines = {path: host.file(path).content_string.partition("\n")[0] for path in files}
-    first_lines["relay-configure"] = (
-        host.file("/usr/local/libexec/webcast/relay-configure").content_string.split("\n")[1]
-    )
+    first_lines["relay-configure"] = host.file(
+        "/usr/local/libexec/webcast/relay-configure"
+    ).content_string.split("\n")[1]
     wrong = {path: line for path, line in first_lines.items() if line != HEADER}
     assert not wrong, f"lines without the header: {wrong}"
 
@@ -102,15 +102,21 @@ def test_without_relay_env_postfix_does_not_start_and_says_why(host):
     result = restart_postfix(host)
     journal = host.check_output(f"journalctl -u {POSTFIX} -o cat --no-pager -n 10")
     assert result.rc != 0
-    assert "/etc/webcast/relay.env is missing: the bootstrap has not written the runtime configuration" in journal
+    assert (
+        "/etc/webcast/relay.env is missing: the bootstrap has not written the runtime configuration"
+        in journal
+    )
 
 
 def test_without_credentials_for_the_relay_host_postfix_does_not_start(host):
     host.run(
-        "mkdir -p /etc/webcast && printf 'RELAY_HOST=\"127.0.0.1\"\\nRELAY_PORT=\"587\"\\n"
-        f"RELAY_SENDER_DOMAIN=\"{DOMAIN}\"\\n' > /etc/webcast/relay.env"
+        'mkdir -p /etc/webcast && printf \'RELAY_HOST="127.0.0.1"\\nRELAY_PORT="587"\\n'
+        f'RELAY_SENDER_DOMAIN="{DOMAIN}"\\n\' > /etc/webcast/relay.env'
     )
-    host.run("install -m 0600 /dev/null /etc/postfix/sasl_passwd && echo '[other]:587 a:b' > /etc/postfix/sasl_passwd")
+    host.run(
+        "install -m 0600 /dev/null /etc/postfix/sasl_passwd && "
+        "echo '[other]:587 a:b' > /etc/postfix/sasl_passwd"
+    )
     result = restart_postfix(host)
     journal = host.check_output(f"journalctl -u {POSTFIX} -o cat --no-pager -n 10")
     assert result.rc != 0
@@ -128,7 +134,10 @@ def test_with_the_runtime_configuration_postfix_starts(host):
 def test_postfix_listens_on_127_0_0_1_port_25_only(host):
     smtp = sorted(line.split()[3] for line in host.check_output("ss -Hltn 'sport = :25'").splitlines())
     assert smtp == ["127.0.0.1:25"], f"SMTP listeners: {smtp}"
-    assert host.check_output("postconf -h inet_interfaces inet_protocols").split() == ["loopback-only", "ipv4"]
+    assert host.check_output("postconf -h inet_interfaces inet_protocols").split() == [
+        "loopback-only",
+        "ipv4",
+    ]
 
 
 def test_a_message_arrives_over_starttls_with_auth_from_the_verified_domain(host):

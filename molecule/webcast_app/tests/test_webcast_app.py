@@ -86,7 +86,7 @@ def test_with_the_runtime_configuration_the_app_is_healthy_and_reads_app_env(hos
     host.run(
         "mkdir -p /etc/webcast && install -m 0600 /dev/null /etc/webcast/app.env && "
         "echo 'WEBCAST_ENV=\"molecule\"' > /etc/webcast/app.env && "
-        "echo '{\"status\": \"ok\", \"missing\": [], \"errors\": []}' > /run/webcast/bootstrap.json"
+        'echo \'{"status": "ok", "missing": [], "errors": []}\' > /run/webcast/bootstrap.json'
     )
     restart(host)
     status, body = get(host, "/healthz")

@@ -245,7 +245,9 @@ def render(ident: dict[str, str], p: dict[str, str], secrets: dict[str, list[str
         "WEBCAST_REDIS_PORT": p["redis/port"],
         "WEBCAST_REDIS_TOKEN": redis_token,
         # ElastiCache with an AUTH token requires TLS in transit: rediss://.
-        "WEBCAST_REDIS_URL": f"rediss://:{quote(redis_token, safe='')}@{p['redis/endpoint']}:{p['redis/port']}/0",
+        "WEBCAST_REDIS_URL": (
+            f"rediss://:{quote(redis_token, safe='')}@{p['redis/endpoint']}:{p['redis/port']}/0"
+        ),
         "WEBCAST_MEDIA_BUCKET": p["media/bucket"],
         "WEBCAST_PUBLIC_URL": p["urls/public"],
         "WEBCAST_CDN_URL": p["urls/cdn"],
@@ -339,11 +341,15 @@ def main() -> int:
         for key, (parameter, keys) in wanted.items():
             if parameters.get(parameter):
                 try:
-                    secrets[key] = read_secret(secretsmanager, prefix + parameter, parameters[parameter], keys)
+                    secrets[key] = read_secret(
+                        secretsmanager, prefix + parameter, parameters[parameter], keys
+                    )
                 except Missing as exc:
                     status["errors"].append(str(exc))
         if status["missing"] or status["errors"]:
-            raise Missing("; ".join([f"missing parameter {name}" for name in status["missing"]] + status["errors"]))
+            raise Missing(
+                "; ".join([f"missing parameter {name}" for name in status["missing"]] + status["errors"])
+            )
     except Missing as exc:
         if not status["missing"] and not status["errors"]:
             status["errors"].append(str(exc))
@@ -352,7 +358,9 @@ def main() -> int:
         return 1
 
     try:
-        written = write_files(env_dir, group, sasl_map, render(ident, parameters, secrets), parameters, secrets)
+        written = write_files(
+            env_dir, group, sasl_map, render(ident, parameters, secrets), parameters, secrets
+        )
     except (OSError, subprocess.CalledProcessError) as exc:
         status["errors"].append(f"cannot write the configuration: {exc}")
         write_status(status_file, status)
