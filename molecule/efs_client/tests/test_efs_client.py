@@ -8,7 +8,6 @@ file system the runtime configuration names. Expected values come from the role'
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "molecule/resources"))
-from playbook_run import run_playbook  # noqa: E402  (molecule/resources is not a package)
+from playbook_run import assert_check_mode_reports_no_change  # noqa: E402  (molecule/resources is not a package)
 
 SCENARIO = Path(__file__).resolve().parents[1]
 HEADER = "# Managed by Ansible (role efs_client): local changes are overwritten"
@@ -160,11 +159,4 @@ def test_app_and_media_server_start_after_the_mount_and_not_without_it(host):
 
 
 def test_check_mode_on_the_converged_host_reports_no_change():
-    inventory = os.environ.get("MOLECULE_INVENTORY_FILE")
-    if not inventory:
-        pytest.skip("needs molecule's inventory: run it with `molecule verify -s efs_client`")
-    run = run_playbook(["--check", "--diff", "-i", str(Path(inventory).parent), "converge.yml"], SCENARIO)
-    assert run.returncode == 0, run.tail()
-    assert run.changed_per_host and set(run.changed_per_host) == {0}, (
-        f"check mode reports changes on a converged host: {run.changed_tasks}"
-    )
+    assert_check_mode_reports_no_change(SCENARIO)

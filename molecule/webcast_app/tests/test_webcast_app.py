@@ -8,16 +8,13 @@ boot (app.env, /run/webcast/bootstrap.json) and run in file order.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "molecule/resources"))
-from playbook_run import run_playbook  # noqa: E402  (molecule/resources is not a package)
+from playbook_run import assert_check_mode_reports_no_change  # noqa: E402  (molecule/resources is not a package)
 
 SCENARIO = Path(__file__).resolve().parents[1]
 HEADER = "# Managed by Ansible (role webcast_app): local changes are overwritten"
@@ -143,11 +140,4 @@ def test_access_log_goes_to_the_journal(host):
 
 
 def test_check_mode_on_the_converged_host_reports_no_change():
-    inventory = os.environ.get("MOLECULE_INVENTORY_FILE")
-    if not inventory:
-        pytest.skip("needs molecule's inventory: run it with `molecule verify -s webcast_app`")
-    run = run_playbook(["--check", "--diff", "-i", str(Path(inventory).parent), "converge.yml"], SCENARIO)
-    assert run.returncode == 0, run.tail()
-    assert run.changed_per_host and set(run.changed_per_host) == {0}, (
-        f"check mode reports changes on a converged host: {run.changed_tasks}"
-    )
+    assert_check_mode_reports_no_change(SCENARIO)
