@@ -39,3 +39,21 @@ def run_playbook(args: list[str], cwd: Path) -> PlaybookRun:
         timeout=600,
     )
     return PlaybookRun(result.returncode, result.stdout, result.stderr)
+
+
+def assert_check_mode_reports_no_change(scenario: Path) -> None:
+    """Run the scenario's converge.yml in check mode on its converged hosts: it must change nothing.
+
+    Through Ansible, as an operator would run it: molecule passes its inventory and the provisioner's
+    environment (ANSIBLE_CONFIG, roles and collections paths) to the verifier.
+    """
+    import pytest
+
+    inventory = os.environ.get("MOLECULE_INVENTORY_FILE")
+    if not inventory:
+        pytest.skip(f"needs molecule's inventory: run it with `molecule verify -s {scenario.name}`")
+    run = run_playbook(["--check", "--diff", "-i", str(Path(inventory).parent), "converge.yml"], scenario)
+    assert run.returncode == 0, run.tail()
+    assert run.changed_per_host and set(run.changed_per_host) == {0}, (
+        f"check mode reports changes on a converged host: {run.changed_tasks}"
+    )

@@ -1,0 +1,128 @@
+"""The bootstrap program (roles/bootstrap/files/webcast-bootstrap.py) in process, against moto.
+
+The molecule scenario `bootstrap` proves it as a unit in a container against the emulator; these
+prove the parts a boot cannot show quickly: quoting that survives any secret, and each kind of
+missing input named.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+ROOT = Path(__file__).resolve().parents[3]
+PROGRAM = ROOT / "roles/bootstrap/files/webcast-bootstrap.py"
+REGION = "eu-west-1"
+PREFIX = "/webcast/unit/"
+
+
+@pytest.fixture
+def bootstrap(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("webcast_bootstrap", PROGRAM)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    conf = tmp_path / "bootstrap.conf"
+    conf.write_text(
+        "[bootstrap]\nproject = webcast\nenv = unit\nregion = eu-west-1\n"
+        f"env_dir = {tmp_path}/etc\nstatus_file = {tmp_path}/run/bootstrap.json\ngroup = root\n"
+        f"sasl_map = {tmp_path}/postfix/sasl_passwd\n"
+    )
+    monkeypatch.setattr(module, "CONF_FILE", conf)
+    # No postfix on the machine running the unit tests needs to be assumed.
+    monkeypatch.setattr(module.shutil, "which", lambda name: None)
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    return module
+
+
+def seed(values: dict[str, str]) -> None:
+    ssm = boto3.client("ssm", region_name=REGION)
+    for name, value in values.items():
+        ssm.put_parameter(Name=PREFIX + name, Value=value, Type="String")
+
+
+def full_configuration() -> dict[str, str]:
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    arn = {
+        name: secrets.create_secret(Name=f"webcast/unit/{name}", SecretString=value)["ARN"]
+        for name, value in {
+            "db": json.dumps({"username": "admin", "password": 'p$a`s"s\\w'}),
+            "redis": "plain-token",
+            "smtp": json.dumps({"username": "AKIA", "password": "smtp-pass"}),
+        }.items()
+    }
+    return {
+        "db/endpoint": "db.example",
+        "db/port": "3306",
+        "db/name": "webcast",
+        "db/user": "app",
+        "db/secret_arn": arn["db"],
+        "redis/endpoint": "redis.example",
+        "redis/port": "6379",
+        "redis/token_secret_arn": arn["redis"],
+        "efs/file_system_id": "fs-0123",
+        "efs/access_point_id": "fsap-0123",
+        "media/bucket": "media",
+        "smtp/host": "email-smtp.eu-west-1.amazonaws.com",
+        "smtp/port": "587",
+        "smtp/secret_arn": arn["smtp"],
+        "urls/public": "https://unit.webcast.test",
+        "urls/cdn": "https://cdn.example",
+        "hls/fragment_s": "2",
+        "region": REGION,
+    }
+
+
+@pytest.mark.parametrize("value", ["plain", 'a"b', "a$b`c\\d", "a'b c", "$(reboot)", "x\\"])
+def test_env_values_read_back_the_same_through_sh(bootstrap, value):
+    line = bootstrap.env_line("V", value)
+    echoed = subprocess.run(["sh", "-c", f'{line}printf %s "$V"'], capture_output=True, text=True, check=True)
+    assert echoed.stdout == value
+
+
+@mock_aws
+def test_with_every_parameter_the_program_writes_the_env_files_and_reports_ok(bootstrap, tmp_path):
+    seed(full_configuration())
+    assert bootstrap.main() == 0
+    status = json.loads((tmp_path / "run/bootstrap.json").read_text())
+    app = (tmp_path / "etc/app.env").read_text()
+    assert status["status"] == "ok", status
+    assert 'WEBCAST_DB_PASSWORD="p\\$a\\`s\\"s\\\\w"' in app
+    assert 'WEBCAST_REDIS_TOKEN="plain-token"' in app
+    assert (tmp_path / "postfix/sasl_passwd").read_text() == (
+        "[email-smtp.eu-west-1.amazonaws.com]:587 AKIA:smtp-pass\n"
+    )
+    assert (tmp_path / "etc/app.env").stat().st_mode & 0o777 == 0o600
+
+
+@mock_aws
+def test_a_missing_parameter_is_named_and_nothing_is_written(bootstrap, tmp_path, capsys):
+    values = full_configuration()
+    del values["efs/file_system_id"]
+    seed(values)
+    assert bootstrap.main() == 1
+    status = json.loads((tmp_path / "run/bootstrap.json").read_text())
+    assert status["missing"] == [PREFIX + "efs/file_system_id"]
+    assert f"missing parameter {PREFIX}efs/file_system_id" in capsys.readouterr().err
+    assert not (tmp_path / "etc").exists()
+
+
+@mock_aws
+def test_a_secret_without_the_key_the_program_needs_is_named(bootstrap, tmp_path):
+    values = full_configuration()
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    values["smtp/secret_arn"] = secrets.create_secret(Name="webcast/unit/bad", SecretString='{"user": "x"}')[
+        "ARN"
+    ]
+    seed(values)
+    assert bootstrap.main() == 1
+    errors = json.loads((tmp_path / "run/bootstrap.json").read_text())["errors"]
+    assert errors == [
+        f"secret {values['smtp/secret_arn']} (from {PREFIX}smtp/secret_arn) has no username or smtp_username"
+    ]
