@@ -55,7 +55,14 @@ def run_validate(extra_vars: dict) -> subprocess.CompletedProcess:
             ["aws_rds_max_allocated_storage_gb is 10", "a maximum above the allocation"],
         ),
         ({"aws_rds_backup_retention_days": 0}, ["aws_rds_backup_retention_days is 0", "allowed: 1 to 35"]),
-        ({"aws_rds_iops": 1000}, ["aws_rds_iops is 1000", "3000 and 125 under 400 GiB"]),
+        (
+            {
+                "aws_rds_allocated_storage_gb": 500,
+                "aws_rds_max_allocated_storage_gb": 1000,
+                "aws_rds_iops": 3000,
+            },
+            ["aws_rds_iops is 3000", "at least 12000 IOPS and 500 MiB/s"],
+        ),
         ({"aws_rds_monitoring_interval_s": 7}, ["aws_rds_monitoring_interval_s", "60"]),
         ({"aws_elasticache_replicas": 0}, ["aws_elasticache_replicas is 0", "allowed: 1 to 5"]),
         (

@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.modules import rds_instance_param_group
+from ansible_collections.amazon.aws.plugins.modules import rds_instance, rds_instance_param_group
 from emulator_helpers import REGION, fix, run_module
 from moto import mock_aws
 from moto.rds.models import RDSBackend
@@ -122,3 +122,96 @@ def test_the_rds_fix_is_reversible(rds):
         assert RDSBackend.describe_db_parameter_groups is not describe_groups
     assert RDSBackend.describe_db_parameter_groups is describe_groups
     assert RDSResponse.describe_db_parameters is describe_parameters
+
+
+# --- gp3 baseline IOPS and throughput ------------------------------------------------------------
+
+INSTANCE = {
+    "db_instance_identifier": "webcast-test-db",
+    "state": "present",
+    "engine": "mysql",
+    "db_instance_class": "db.t3.micro",
+    "allocated_storage": 20,
+    "storage_type": "gp3",
+    "master_username": "admin",
+    "master_user_password": "a-password-of-20-chars",
+    "db_subnet_group_name": "data",
+}
+
+
+def gp3_fix():
+    return fix("rds_gp3_baseline").patch()
+
+
+def subnet_group(rds) -> None:
+    """A DB subnet group over two subnets: rds_instance reads the instance's DBSubnetGroup."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc_id = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"{REGION}{az}")[
+            "Subnet"
+        ]["SubnetId"]
+        for i, az in enumerate("ab")
+    ]
+    rds.create_db_subnet_group(DBSubnetGroupName="data", DBSubnetGroupDescription="data", SubnetIds=subnets)
+
+
+def test_without_the_fix_a_gp3_instance_has_no_iops_or_throughput(rds):
+    created = rds.create_db_instance(
+        DBInstanceIdentifier="db",
+        Engine="mysql",
+        DBInstanceClass="db.t3.micro",
+        AllocatedStorage=20,
+        StorageType="gp3",
+        MasterUsername="admin",
+        MasterUserPassword="a-password-of-20-chars",
+    )["DBInstance"]
+    assert created.get("Iops") is None and created.get("StorageThroughput") is None
+
+
+def test_without_the_fix_rds_instance_fails_its_second_run_on_a_gp3_instance(rds, capsys):
+    subnet_group(rds)
+    assert run_module(capsys, rds_instance, **INSTANCE)["changed"] is True
+    with pytest.raises(KeyError, match="StorageThroughput"):
+        run_module(capsys, rds_instance, **INSTANCE)
+
+
+@pytest.mark.parametrize(("allocated", "baseline"), [(20, (3000, 125)), (400, (12000, 500))])
+def test_with_the_fix_a_gp3_instance_reports_its_baseline(rds, allocated, baseline):
+    with gp3_fix():
+        rds.create_db_instance(
+            DBInstanceIdentifier="db",
+            Engine="mysql",
+            DBInstanceClass="db.t3.micro",
+            AllocatedStorage=allocated,
+            StorageType="gp3",
+            MasterUsername="admin",
+            MasterUserPassword="a-password-of-20-chars",
+        )
+        (described,) = rds.describe_db_instances(DBInstanceIdentifier="db")["DBInstances"]
+    assert (described["Iops"], described["StorageThroughput"]) == baseline
+
+
+def test_with_the_fix_explicit_iops_are_kept(rds):
+    with gp3_fix():
+        created = rds.create_db_instance(
+            DBInstanceIdentifier="db",
+            Engine="mysql",
+            DBInstanceClass="db.t3.micro",
+            AllocatedStorage=500,
+            StorageType="gp3",
+            Iops=16000,
+            StorageThroughput=600,
+            MasterUsername="admin",
+            MasterUserPassword="a-password-of-20-chars",
+        )["DBInstance"]
+    assert (created["Iops"], created["StorageThroughput"]) == (16000, 600)
+
+
+def test_with_the_fix_rds_instance_converges_a_gp3_instance_without_explicit_iops(rds, capsys):
+    subnet_group(rds)
+    with gp3_fix():
+        first = run_module(capsys, rds_instance, **INSTANCE)
+        second = run_module(capsys, rds_instance, **INSTANCE)
+    assert first["changed"] is True, first
+    assert second["changed"] is False, second

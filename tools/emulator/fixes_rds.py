@@ -101,7 +101,49 @@ def _rds_parameter_groups() -> AbstractContextManager:
     )
 
 
+# RDS for MySQL gp3 below 400 GiB: a fixed baseline of 3000 IOPS and 125 MiB/s (not settable); from
+# 400 GiB the baseline is 12000 IOPS and 500 MiB/s.
+_GP3_BASELINE_BOUNDARY_GIB = 400
+
+
+def _gp3_baseline(allocated_storage: int) -> tuple[int, int]:
+    return (3000, 125) if allocated_storage < _GP3_BASELINE_BOUNDARY_GIB else (12000, 500)
+
+
+def _rds_gp3_baseline() -> AbstractContextManager:
+    """AWS reports a gp3 instance's Iops and StorageThroughput, its baseline when none was asked for.
+
+    Below 400 GiB RDS for MySQL refuses Iops and StorageThroughput on gp3 storage (the baseline,
+    3000 IOPS and 125 MiB/s, is fixed) yet describes the instance with both. moto reports them only
+    when they were passed at creation, and amazon.aws.rds_instance reads
+    ``instance["StorageThroughput"]`` of every gp3 instance on its second run: KeyError. So the
+    module could only converge a gp3 instance with explicit values that AWS refuses under 400 GiB.
+    The fix fills in the baseline when the creation named none.
+    """
+    from moto.rds.models import DBInstance
+
+    init = DBInstance.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        if getattr(self, "storage_type", None) != "gp3":
+            return
+        iops, throughput = _gp3_baseline(int(self.allocated_storage or 0))
+        if self.iops is None:
+            self.iops = iops
+        if self.storage_throughput is None:
+            self.storage_throughput = throughput
+
+    return mock.patch.object(DBInstance, "__init__", __init__)
+
+
 FIXES: tuple[Fix, ...] = (
+    Fix(
+        name="rds_gp3_baseline",
+        aws_behaviour="DescribeDBInstances reports a gp3 instance's Iops and StorageThroughput, its baseline "
+        "when none was given",
+        patch=_rds_gp3_baseline,
+    ),
     Fix(
         name="rds_parameter_groups",
         aws_behaviour="DescribeDBParameterGroups of a missing group answers DBParameterGroupNotFound; "
