@@ -53,6 +53,7 @@ def test_one_client_ip_is_blocked_beyond_the_rate_limit(web_acl, wanted):
     assert rule["Action"] == {"Block": {}}, rule["Action"]
     assert statement["AggregateKeyType"] == "IP", statement
     assert statement["Limit"] == wanted["aws_waf_rate_limit"], statement
+    assert statement["EvaluationWindowSec"] == wanted["aws_waf_rate_window_s"], statement
     assert rule["Priority"] == len(wanted["aws_waf_managed_rule_groups"]), "the rate rule is not last"
 
 
