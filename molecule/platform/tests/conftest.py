@@ -31,16 +31,28 @@ def aws(settings):
     """A boto3 client factory for the emulator the scenario ran against."""
     endpoint = os.environ.get("WEBCAST_AWS_ENDPOINT_URL", "http://127.0.0.1:4566")
 
-    def client(service: str):
+    def client(service: str, region: str | None = None):
+        """A client in the environment's region, or in `region` (us-east-1 for CloudFront's WAF)."""
         return boto3.client(
             service,
-            region_name=settings["webcast_aws_region"],
+            region_name=region or settings["webcast_aws_region"],
             endpoint_url=endpoint,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
 
     return client
+
+
+@pytest.fixture(scope="session")
+def domain(settings) -> str:
+    """The scenario's webcast_domain (the inventory's template, rendered for ENV)."""
+    return settings["webcast_domain"].replace("{{ webcast_env }}", ENV)
+
+
+def role_defaults(role: str) -> dict:
+    """A role's defaults/main.yml: the settings the scenario converged with, unless the inventory set them."""
+    return yaml.safe_load((ROOT / "roles" / role / "defaults/main.yml").read_text()) or {}
 
 
 @pytest.fixture(scope="session")
