@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from conftest import ENV
+from conftest import ENV, env_tags
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +54,8 @@ def test_the_certificate_carries_the_environment_s_tags(acm_in, settings, domain
     region = settings["webcast_aws_region"] if where == "region" else "us-east-1"
     (certificate,) = certificates_for(acm_in(region), domain)
     tags = acm_in(region).list_tags_for_certificate(CertificateArn=certificate["CertificateArn"])["Tags"]
-    assert {t["Key"]: t["Value"] for t in tags} == {
-        "Name": f"{settings['webcast_project']}-{ENV}-certificate",
-        "Project": settings["webcast_project"],
-        "Environment": ENV,
-        "Component": "certificate",
-        "ManagedBy": "ansible",
-    }
+    name = f"{settings['webcast_project']}-{ENV}-certificate"
+    assert {t["Key"]: t["Value"] for t in tags} == env_tags(settings, name, "certificate")
 
 
 def test_the_local_certificate_is_imported_as_the_inventory_asks(acm_in, settings, domain):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ENV
+from conftest import ENV, env_tags
 
 TIERS = ("media", "logs", "backups")
 
@@ -47,14 +47,7 @@ def rules(s3, bucket: str) -> dict[str, dict]:
 def test_every_bucket_exists_with_the_environment_s_tags(s3, buckets, settings):
     for tier, bucket in buckets.items():
         tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
-        assert tags == {
-            "Name": bucket,
-            "Project": settings["webcast_project"],
-            "Environment": ENV,
-            "Component": "storage",
-            "ManagedBy": "ansible",
-            "Tier": tier,
-        }, bucket
+        assert tags == env_tags(settings, bucket, "storage", Tier=tier), bucket
 
 
 def test_the_kms_key_is_customer_managed_enabled_and_rotated(aws, key_arn):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ENV
+from conftest import ENV, env_tags
 
 TIERS = ("alb", "app", "efs", "rds", "redis")
 
@@ -115,11 +115,5 @@ def test_no_group_accepts_ssh_from_anywhere(groups, ids, tier):
 
 @pytest.mark.parametrize("tier", TIERS)
 def test_every_group_carries_the_environment_s_tags(groups, settings, tier):
-    assert tags(groups[tier]) == {
-        "Name": f"{settings['webcast_project']}-{ENV}-{tier}",
-        "Project": settings["webcast_project"],
-        "Environment": ENV,
-        "Component": "security",
-        "ManagedBy": "ansible",
-        "Tier": tier,
-    }
+    name = f"{settings['webcast_project']}-{ENV}-{tier}"
+    assert tags(groups[tier]) == env_tags(settings, name, "security", Tier=tier)
