@@ -1,4 +1,4 @@
-"""Check mode tells the truth: nothing to change on the converged environment, only a plan on an unbuilt one."""
+"""Check mode tells the truth: no change on the converged environment, only a plan on an unbuilt one."""
 
 from __future__ import annotations
 
