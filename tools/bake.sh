@@ -33,13 +33,19 @@ mkdir -p .run/bake/bin
 ln -sfn "$(command -v podman)" .run/bake/bin/docker
 export PATH="$ROOT/.run/bake/bin:$PATH"
 
-sources=(roles playbooks/bake.yml packer)
-[[ -d app ]] && sources+=(app)
-inputs="$(find "${sources[@]}" -type f -not -path '*/__pycache__/*' -not -path 'app/dist/*' \
-  -not -path 'app/build/*' -not -path '*.egg-info/*' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"
+# What the image is made of: the files git knows or would know (tracked or not ignored), so build
+# output and caches (ignored) never make an image look out of date.
+inputs="$(git ls-files -co --exclude-standard -- roles playbooks/bake.yml packer app | LC_ALL=C sort \
+  | xargs sha256sum | sha256sum | cut -c1-16)"
 git_sha="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [[ -z "$(git status --porcelain 2>/dev/null)" ]] || git_sha="$git_sha-dirty"
 new_version="$(date -u +%Y.%m.%d.%H%M%S)"  # AMI names are second-precise (TOOLCHAIN.md)
+
+app_artifacts() {  # the app's wheel and its dependencies' wheels, for an image build without an index
+  rm -rf .run/bake/app && mkdir -p .run/bake/app .run/bake/wheelhouse
+  app/build.sh "$ROOT/.run/bake/app" >/dev/null
+  pip download -q --disable-pip-version-check -d .run/bake/wheelhouse -r app/requirements.txt gunicorn==27.0.1
+}
 
 packer_build() {  # packer_build SOURCE VERSION [extra -var...]
   local source="$1" version="$2"; shift 2
@@ -52,6 +58,7 @@ if [[ "$mode" == aws ]]; then
     echo "WEBCAST_BUILD_CIDRS is not set: give the CIDRs Packer's SSH comes from, e.g. '[\"203.0.113.7/32\"]'" >&2
     exit 2
   }
+  app_artifacts
   packer_build amazon-ebs.aws "$new_version" -var "build_cidrs=$WEBCAST_BUILD_CIDRS"
   python -m tools.bake_manifest --require-imdsv2 "$MANIFEST"
   exit 0
@@ -63,6 +70,7 @@ if [[ -z "$force" ]] && [[ "$(label webcast.inputs)" == "$inputs" ]]; then
   echo "golden image $IMAGE:$version is current (inputs $inputs): reusing it"
 else
   version="$new_version"
+  app_artifacts
   base=()
   if [[ -n "$incremental" ]] && podman image exists "$IMAGE:latest"; then
     base=(-var "base_image=$IMAGE:latest")

@@ -46,6 +46,15 @@ def snake_result(resource: dict[str, Any] | None, tags_key: str = "Tags") -> dic
     return result
 
 
+def wanted_tags(existing_tags: dict[str, str], params: dict[str, Any]) -> dict[str, str]:
+    """The tags a resource should end with: unchanged without O(tags), else purged or merged."""
+    if params.get("tags") is None:
+        return dict(existing_tags)
+    if params["purge_tags"]:
+        return dict(params["tags"])
+    return {**existing_tags, **params["tags"]}
+
+
 def wait_for(check: Callable[[], T | None], *, what: str, timeout_s: float, delay_s: float = 5.0) -> T:
     """Call check() until it returns something truthy, and return that; TimeoutError names what."""
     deadline = time.monotonic() + timeout_s

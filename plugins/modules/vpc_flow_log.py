@@ -113,7 +113,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import (
     ansible_dict_to_boto3_filter_list,
 )
-from ansible_collections.webcast.platform.plugins.module_utils.aws import retrying_client, snake_result
+from ansible_collections.webcast.platform.plugins.module_utils.aws import (
+    retrying_client,
+    snake_result,
+    wanted_tags,
+)
 
 # Settings AWS cannot change on an existing flow log: a difference means a replacement.
 IMMUTABLE = ("TrafficType", "MaxAggregationInterval", "LogFormat", "DeliverLogsPermissionArn")
@@ -160,15 +164,6 @@ def find_flow_log(client, module, wanted: dict[str, Any]) -> dict[str, Any] | No
 
 def describe(flow_log: dict[str, Any] | None) -> dict[str, Any]:
     return snake_result(flow_log)
-
-
-def wanted_tags(existing_tags: dict[str, str], params: dict[str, Any]) -> dict[str, str]:
-    """The tags the flow log should end with: unchanged without O(tags), else purged or merged."""
-    if params.get("tags") is None:
-        return dict(existing_tags)
-    if params["purge_tags"]:
-        return dict(params["tags"])
-    return {**existing_tags, **params["tags"]}
 
 
 def create(client, module, wanted: dict[str, Any], tags: dict[str, str]) -> dict[str, Any]:

@@ -61,3 +61,15 @@ def env_filters(settings) -> list[dict]:
         {"Name": "tag:Project", "Values": [settings["webcast_project"]]},
         {"Name": "tag:Environment", "Values": [ENV]},
     ]
+
+
+def env_tags(settings: dict, name: str, component: str, **extra: str) -> dict[str, str]:
+    """The tags every resource of the scenario's environment carries (naming.resource_tags)."""
+    return {
+        "Name": name,
+        "Project": settings["webcast_project"],
+        "Environment": ENV,
+        "Component": component,
+        "ManagedBy": "ansible",
+        **extra,
+    }
