@@ -140,7 +140,10 @@ findings:
   contains:
     control: {description: The control id., type: str, sample: EC2.19}
     title: {description: "What the control expects, in one line.", type: str}
-    severity: {description: "V(critical), V(high), V(medium), V(low) or V(warning).", type: str, sample: critical}
+    severity:
+      description: V(critical), V(high), V(medium), V(low) or V(warning).
+      type: str
+      sample: critical
     resource: {description: "The resource (id, name or ARN).", type: str, sample: sg-0123456789abcdef0}
     found: {description: What was found., type: str, sample: tcp 22 open from 0.0.0.0/0}
     expected: {description: What the control expects instead., type: str}

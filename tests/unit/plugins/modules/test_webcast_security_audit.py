@@ -401,6 +401,7 @@ TLS_ONLY = {
         }
     ],
 }
+ALL_FOUR = "BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets"
 BLOCK_ALL = {
     key: True for key in ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 }
@@ -452,7 +453,7 @@ def bucket(aws: Aws, component: str, compliant: bool = True, name: str | None = 
         ("S3.4", "no default encryption"),
         (
             "S3.8",
-            "bucket public access block off: BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets",
+            "bucket public access block off: " + ALL_FOUR,
         ),
         ("S3.5", "no policy statement denies requests without TLS"),
         ("S3.14", "versioning is never enabled"),
@@ -516,7 +517,7 @@ def test_s3_1_the_account_public_access_block_must_be_fully_on(aws):
     assert findings_of(aws, "S3.1") == [
         (
             f"account {account}",
-            "account public access block off: BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets",
+            "account public access block off: " + ALL_FOUR,
             "high",
         )
     ]
