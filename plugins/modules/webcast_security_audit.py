@@ -205,7 +205,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import (
 )
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.webcast.platform.plugins.module_utils.aws import RETRY, batches
+from ansible_collections.webcast.platform.plugins.module_utils.aws import (
+    RETRY,
+    batches,
+    without_account_label,
+)
 from ansible_collections.webcast.platform.plugins.module_utils.naming import (
     NamingError,
     environment_filters,
@@ -1745,7 +1749,10 @@ def main() -> None:
     )
 
     def client(service: str, region: str | None = None) -> Any:
-        return module.client(service, region=region) if region else module.client(service)
+        made = module.client(service, region=region) if region else module.client(service)
+        if service == "s3control" and params.get("endpoint_url"):
+            without_account_label(made)
+        return made
 
     try:
         facts = Facts(client, params["project"], params["environment"])
