@@ -180,6 +180,13 @@ skipped:
     control: {description: The control id., type: str}
     title: {description: The control's title., type: str}
     reason: {description: The reason given., type: str}
+environment_found:
+  description:
+    - Whether the environment has a VPC. When it has none every control of its resources is not
+      applicable and only the account's controls are evaluated; the module then warns, since a
+      misspelt environment would otherwise pass.
+  returned: always
+  type: bool
 controls:
   description: Every control the module knows, with its title and severity.
   returned: always
@@ -1764,7 +1771,13 @@ def main() -> None:
         module.fail_json_aws(
             e.error, msg=f"Failed to read the {e.what} of {params['project']}-{params['environment']}"
         )
-    module.exit_json(changed=False, **result)
+    found = bool(facts["vpcs"])
+    if not found:
+        module.warn(
+            f"no VPC tagged Project={params['project']}, Environment={params['environment']}: only the "
+            "account's controls were evaluated; is the environment's name right?"
+        )
+    module.exit_json(changed=False, environment_found=found, **result)
 
 
 if __name__ == "__main__":

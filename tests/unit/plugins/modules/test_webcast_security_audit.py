@@ -936,3 +936,12 @@ def test_the_module_refuses_a_skip_without_a_reason(aws, capsys):
         webcast_security_audit, module_args(skip=[{"control": "EC2.7", "reason": " "}]), capsys
     )
     assert result["failed"] and "no reason for EC2.7" in result["msg"]
+
+
+def test_the_module_warns_when_the_environment_has_no_vpc(aws, capsys):
+    result = run_module(webcast_security_audit, module_args(), capsys)
+    assert result["environment_found"] is False
+    assert any("no VPC tagged Project=webcast, Environment=test" in w for w in result["warnings"])
+
+    vpc(aws)
+    assert run_module(webcast_security_audit, module_args(), capsys)["environment_found"] is True
