@@ -65,3 +65,23 @@ def wait_for(check: Callable[[], T | None], *, what: str, timeout_s: float, dela
         if time.monotonic() + delay_s > deadline:
             raise TimeoutError(f"gave up after {timeout_s:.0f} s waiting for {what}")
         time.sleep(delay_s)
+
+
+def without_account_label(client: Any) -> Any:
+    """An S3 Control client that reaches an endpoint given as an address.
+
+    S3 Control's endpoint rules put the account id in front of the host
+    ({account}.s3-control.{region}.amazonaws.com, and {account}.{host} for a given endpoint); an
+    endpoint given as an address (an emulator, a proxy) has no such names, so the account label is
+    taken off again before the request is signed. `client` is a boto3 client or amazon.aws's
+    retrying wrapper of one.
+    """
+    raw = getattr(client, "client", client)
+    raw.meta.events.register("before-sign.s3-control.*", _drop_account_label)
+    return client
+
+
+def _drop_account_label(request: Any, **kwargs: Any) -> None:
+    account = request.context.get("signing", {}).get("account_id") or request.headers.get("x-amz-account-id")
+    if account:
+        request.url = request.url.replace(f"//{account}.", "//", 1)

@@ -72,7 +72,10 @@ except ImportError:
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.webcast.platform.plugins.module_utils.aws import retrying_client
+from ansible_collections.webcast.platform.plugins.module_utils.aws import (
+    retrying_client,
+    without_account_label,
+)
 
 SETTINGS = {
     "block_public_acls": "BlockPublicAcls",
@@ -98,20 +101,12 @@ def wanted_block(params: dict[str, Any]) -> dict[str, bool]:
 
 
 def s3control_client(module: Any) -> Any:
-    """S3 Control's client. S3 Control's endpoint rules put the account id in front of the host
-    ({account}.s3-control.{region}.amazonaws.com, and {account}.{host} for a given endpoint); an
-    endpoint given as an address (an emulator, a proxy) has no such names, so for it the account
-    label is taken off again before the request is signed."""
+    """S3 Control's client; with an endpoint_url, one that drops the account label S3 Control
+    puts in front of the host (module_utils.aws.without_account_label)."""
     client = retrying_client(module, "s3control")
     if module.params.get("endpoint_url"):
-        client.client.meta.events.register("before-sign.s3-control.*", _without_account_label)
+        without_account_label(client)
     return client
-
-
-def _without_account_label(request: Any, **kwargs: Any) -> None:
-    account = request.context.get("signing", {}).get("account_id") or request.headers.get("x-amz-account-id")
-    if account:
-        request.url = request.url.replace(f"//{account}.", "//", 1)
 
 
 def main() -> None:
