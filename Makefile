@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PY := .venv/bin/python
 
-.PHONY: help setup up down app-wheel bake test lint unit molecule bench bench-inventory emulator-start emulator-stop emulator-status emulator-reset
+.PHONY: help setup up down app-wheel bake audit test lint unit molecule bench bench-inventory emulator-start emulator-stop emulator-status emulator-reset
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ bench: ## Time site.yml on the emulator: the first converge and no-op runs (medi
 
 bench-inventory: ## Time the fleet inventory against aws_ec2: 1,000 and 5,000 instances, cold and cached
 	@$(PY) tools/bench_inventory.py
+
+audit: ## Security audit of an environment (ENV=local by default): fails on any finding
+	ansible-playbook -i inventories/$(or $(ENV),local) playbooks/audit.yml
 
 emulator-start: ## Start the local AWS emulator on 127.0.0.1:4566
 	@$(PY) -m tools.emulator start

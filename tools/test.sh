@@ -16,7 +16,8 @@ export PY_COLORS="${PY_COLORS:-0}"
 
 stages=("$@")
 ((${#stages[@]})) || stages=(lint unit molecule)
-MOLECULE_SCENARIOS=(platform common)
+# The cloud tiers against the emulator, then each host role in a podman systemd container.
+MOLECULE_SCENARIOS=(platform common hardening media_server cloudwatch_agent bootstrap efs_client ses_relay webcast_app)
 
 declare -A result
 pytest_summary=""
@@ -64,6 +65,8 @@ molecule_stage() {
   emulator || { result[emulator]="FAILED  could not start"; return; }
   for scenario in "${MOLECULE_SCENARIOS[@]}"; do
     stage "molecule $scenario" molecule test -s "$scenario"
+    # The security audit reads the environment the platform scenario left in the emulator.
+    [[ "$scenario" == platform ]] && stage audit ansible-playbook -i inventories/local playbooks/audit.yml -e webcast_env=molecule
   done
 }
 
