@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import ENV
 
@@ -143,7 +145,7 @@ def test_the_target_group_checks_the_apps_health_over_http(target_group):
 
 def test_access_logs_go_to_the_logs_bucket_under_the_alb_prefix(attributes):
     assert attributes["access_logs.s3.enabled"] == "true", attributes
-    assert attributes["access_logs.s3.bucket"].endswith("-logs"), attributes["access_logs.s3.bucket"]
+    assert re.fullmatch(rf"webcast-{ENV}-logs-\d{{12}}", attributes["access_logs.s3.bucket"]), attributes
     assert attributes["access_logs.s3.prefix"] == "alb"
 
 

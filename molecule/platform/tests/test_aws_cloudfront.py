@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import ENV, role_defaults
 
@@ -73,7 +75,7 @@ def test_the_alb_origin_carries_the_secret_header_from_secrets_manager(aws, orig
 
 def test_the_media_bucket_is_read_through_origin_access_control(cloudfront, origins):
     media = origins["media"]
-    assert media["DomainName"].startswith(f"{PROJECT_PREFIX}-media.s3."), media["DomainName"]
+    assert re.fullmatch(rf"{PROJECT_PREFIX}-media-\d{{12}}\.s3\..+", media["DomainName"]), media["DomainName"]
     assert media["S3OriginConfig"]["OriginAccessIdentity"] == "", "a legacy origin access identity is set"
     oac_id = media.get("OriginAccessControlId")
     assert oac_id, f"the media origin has no origin access control: {media}"
@@ -164,7 +166,7 @@ def test_http2_http3_ipv6_price_class_and_root_object(config, wanted):
 def test_access_logs_go_to_the_logs_bucket(config, wanted):
     logging = config["Logging"]
     assert logging["Enabled"] is True, logging
-    assert logging["Bucket"] == f"{PROJECT_PREFIX}-logs.s3.amazonaws.com", logging
+    assert re.fullmatch(rf"{PROJECT_PREFIX}-logs-\d{{12}}\.s3\.amazonaws\.com", logging["Bucket"]), logging
     assert logging["Prefix"] == wanted["aws_cloudfront_log_prefix"], logging
 
 

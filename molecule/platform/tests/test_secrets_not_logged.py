@@ -22,7 +22,18 @@ KINDS = {
     "origin header secret": re.compile(r"/(alb|origin|cloudfront)/"),
 }
 # Keys of JSON secrets whose values are not secret (they are printed in outputs on purpose).
-PUBLIC_KEYS = {"username", "user", "host", "port", "engine", "dbname", "database", "header_name", "name"}
+PUBLIC_KEYS = {
+    "username",
+    "user",
+    "host",
+    "port",
+    "engine",
+    "dbname",
+    "database",
+    "dbinstanceidentifier",
+    "header_name",
+    "name",
+}
 
 
 @pytest.fixture(scope="module")
