@@ -13,7 +13,7 @@ description:
   - Returns the entries of O(_input) that security group rules would refuse or misread, each with
     the reason. An entry is valid when it is an IPv4 or IPv6 network with an explicit prefix
     length and no host bits set (V(203.0.113.0/24), V(2001:db8::/32), V(198.51.100.7/32)).
-  - A bare address without a prefix is refused: AWS would refuse it, and a reader cannot tell
+  - A bare address without a prefix is refused, since AWS would refuse it and a reader cannot tell
     whether a host or a network was meant.
 positional: ''
 options:
@@ -33,7 +33,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: One C("<entry>: <reason>") per invalid entry, in input order; empty when all are valid.
+  description: "One C(<entry>: <reason>) per invalid entry, in input order; empty when all are valid."
   type: list
   elements: str
 """
