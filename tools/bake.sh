@@ -44,7 +44,10 @@ new_version="$(date -u +%Y.%m.%d.%H%M%S)"  # AMI names are second-precise (TOOLC
 app_artifacts() {  # the app's wheel and its dependencies' wheels, for an image build without an index
   rm -rf .run/bake/app && mkdir -p .run/bake/app .run/bake/wheelhouse
   app/build.sh "$ROOT/.run/bake/app" >/dev/null
-  pip download -q --disable-pip-version-check -d .run/bake/wheelhouse -r app/requirements.txt gunicorn==27.0.1
+  # async-timeout by name: redis needs it on the image's Python 3.11.2 (below 3.11.3), and a marker
+  # evaluated on this host's newer Python would leave it out.
+  pip download -q --disable-pip-version-check -d .run/bake/wheelhouse -r app/requirements.txt \
+    gunicorn==27.0.1 async-timeout==5.0.1
 }
 
 packer_build() {  # packer_build SOURCE VERSION [extra -var...]

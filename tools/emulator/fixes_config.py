@@ -22,7 +22,7 @@ def _describe_config_rules(original: Any) -> Any:
 
 
 def _config_rule_not_found() -> AbstractContextManager:
-    """DescribeConfigRules for a rule name that does not exist answers NoSuchConfigRuleException.
+    """AWS answers DescribeConfigRules for a rule name that does not exist with NoSuchConfigRuleException.
 
     moto answers so only when the account has other rules; with none at all it answers an empty
     list, and community.aws.config_rule (which reads the first rule of the answer and expects the
