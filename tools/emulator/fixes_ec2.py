@@ -19,7 +19,7 @@ def _network_acl_filter_value(original: Any) -> Any:
 
 
 def _network_acl_id_filter() -> AbstractContextManager:
-    """DescribeNetworkAcls filters on ``network-acl-id`` (a documented filter name).
+    """AWS DescribeNetworkAcls filters on ``network-acl-id`` (a documented filter name).
 
     moto knows ``association.network-acl-id`` but raises FilterNotImplementedError (an HTTP 500)
     on ``network-acl-id``, which amazon.aws.ec2_vpc_nacl sends to read an ACL it was given by id:
