@@ -5,6 +5,8 @@
 #   tools/bake.sh --force        local, even when an image of the same inputs exists
 #   tools/bake.sh --aws          the AMI in AWS (credentials from the environment; needs
 #                                WEBCAST_BUILD_CIDRS='["203.0.113.7/32"]': where Packer's SSH comes from)
+# WEBCAST_GOLDEN_IMAGE names another local repository (default localhost/webcast-golden), so that
+# an image under test never replaces the one `make up` runs.
 # Locally, an image is rebuilt only when what it is made of changed (roles, bake playbook,
 # templates, app): its inputs hash is a label of the image. The emulator forgets everything when it
 # stops, so the AMI is registered again whenever the emulator does not have it.
@@ -14,7 +16,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 export PATH="$ROOT/.venv/bin:$PATH"
 ENDPOINT="${WEBCAST_AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
-IMAGE="localhost/webcast-golden"
+IMAGE="${WEBCAST_GOLDEN_IMAGE:-localhost/webcast-golden}"
 MANIFEST=".run/bake/manifest.json"
 
 mode=local incremental="" force=""
@@ -78,7 +80,7 @@ else
   if [[ -n "$incremental" ]] && podman image exists "$IMAGE:latest"; then
     base=(-var "base_image=$IMAGE:latest")
   fi
-  packer_build docker.local "$version" "${base[@]}"
+  packer_build docker.local "$version" -var "local_image=$IMAGE" "${base[@]}"
 fi
 
 python -m tools.bake_manifest --emulator "$ENDPOINT" --version "$version" "$MANIFEST" || {
