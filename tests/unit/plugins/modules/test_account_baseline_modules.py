@@ -234,3 +234,11 @@ def test_the_recorder_follows_a_changed_setting(aws, capsys):
     assert changed["changed"] and changed["diff"]["before"]["include_global_types"] is True
     group = config.describe_configuration_recorders()["ConfigurationRecorders"][0]["recordingGroup"]
     assert group["includeGlobalResourceTypes"] is False
+
+
+def test_check_mode_plans_to_start_a_recorder_that_a_real_run_would_create_first(aws, capsys):
+    planned = run_module(
+        config_recorder_status, {**CONNECTION, "name": "webcast-test"}, capsys, check_mode=True
+    )
+
+    assert planned["changed"] and planned["diff"]["before"] == {"recording": False}
