@@ -50,12 +50,21 @@ try:
 except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.webcast.platform.plugins.module_utils.aws import retrying_client
 
 
-def is_recording(config: Any, name: str) -> bool:
-    found = config.describe_configuration_recorder_status(ConfigurationRecorderNames=[name], aws_retry=True)
+def is_recording(config: Any, name: str, check_mode: bool) -> bool:
+    """Whether the recorder records; in check mode a recorder still to be created does not."""
+    try:
+        found = config.describe_configuration_recorder_status(
+            ConfigurationRecorderNames=[name], aws_retry=True
+        )
+    except is_boto3_error_code("NoSuchConfigurationRecorderException"):
+        if not check_mode:
+            raise
+        return False
     return bool(found["ConfigurationRecordersStatus"][0]["recording"])
 
 
@@ -67,7 +76,7 @@ def main() -> None:
     name, wanted = module.params["name"], module.params["recording"]
     config = retrying_client(module, "config")
     try:
-        before = is_recording(config, name)
+        before = is_recording(config, name, module.check_mode)
         changed = before != wanted
         if changed and not module.check_mode:
             if wanted:

@@ -1211,6 +1211,71 @@ def check_alarm_actions(facts, opts: Options):
     return found
 
 
+# --- Secrets Manager and AWS Config -----------------------------------------------------------------
+
+PRINCIPAL_ARN_CONDITIONS = {"arnnotlike", "arnnotequals", "stringnotlike", "stringnotequals"}
+
+
+def denies_readers_but_named(policy: Any) -> bool:
+    """Whether a Deny of GetSecretValue to everyone applies unless the principal's ARN is named."""
+    for statement in statements(policy):
+        actions = [a.lower() for a in as_list(statement.get("Action"))]
+        reads = any(a in ("*", "secretsmanager:*", "secretsmanager:getsecretvalue") for a in actions)
+        named = any(
+            operator.lower() in PRINCIPAL_ARN_CONDITIONS and "aws:principalarn" in {k.lower() for k in block}
+            for operator, block in (statement.get("Condition") or {}).items()
+        )
+        if statement.get("Effect") == "Deny" and is_everyone(statement.get("Principal")) and reads and named:
+            return True
+    return False
+
+
+def check_secret_policies(facts, opts: Options):
+    secrets = facts["secrets"]
+    if not secrets:
+        return NotApplicable("no secret of the environment")
+    found = []
+    for secret in secrets:
+        if not secret["policy"]:
+            found.append(finding(secret["Name"], "no resource policy", "a policy limiting who reads it"))
+        elif not denies_readers_but_named(secret["policy"]):
+            found.append(
+                finding(
+                    secret["Name"],
+                    "the resource policy denies reading to nobody",
+                    "GetSecretValue denied to every principal but its readers (aws:PrincipalArn)",
+                )
+            )
+    return found
+
+
+def check_secret_rotation(facts, opts: Options):
+    secrets = facts["secrets"]
+    if not secrets:
+        return NotApplicable("no secret of the environment")
+    return [
+        finding(s["Name"], "automatic rotation is off", "automatic rotation on")
+        for s in secrets
+        if not s.get("RotationEnabled")
+    ]
+
+
+def check_config_recorder(facts, opts: Options):
+    recorders = facts["config_recorders"]
+    if not recorders:
+        return [finding("account (this region)", "no AWS Config recorder", "a recorder of every resource")]
+    found = []
+    for recorder in recorders:
+        group = recorder.get("recordingGroup") or {}
+        if not recorder["recording"]:
+            found.append(finding(recorder["name"], "the recorder is not recording", "recording"))
+        if not group.get("allSupported"):
+            found.append(finding(recorder["name"], "records only some resource types", "allSupported"))
+    if not facts["config_delivery_channels"]:
+        found.append(finding("account (this region)", "no delivery channel", "a delivery channel to S3"))
+    return found
+
+
 # --- the catalogue ---------------------------------------------------------------------------------
 
 
@@ -1295,6 +1360,14 @@ CONTROLS = (
     Control("IAM.15", "The password policy requires 14+ characters", "medium", check_password_length),
     Control("IAM.16", "The password policy prevents reuse of the last 24", "low", check_password_reuse),
     Control("CloudWatch.15", "CloudWatch alarms have an action", "medium", check_alarm_actions),
+    Control(
+        "WEBCAST.SM.1",
+        "Secrets deny reading to all but their readers and administrators",
+        "high",
+        check_secret_policies,
+    ),
+    Control("SecretsManager.1", "Secrets rotate automatically", "medium", check_secret_rotation),
+    Control("Config.1", "AWS Config records every resource and delivers", "medium", check_config_recorder),
 )
 CONTROL_IDS = tuple(c.id for c in CONTROLS)
 
@@ -1665,6 +1738,29 @@ class Facts:
             status = call(cloudtrail, "get_trail_status", Name=trail["TrailARN"])
             trail["logging"] = bool(status.get("IsLogging"))
         return trails
+
+    def read_secrets(self) -> list[dict[str, Any]]:
+        secretsmanager = self.client("secretsmanager")
+        ours = []
+        path = f"/{self.project}/{self.environment}/"
+        for secret in paginate(secretsmanager, "list_secrets")["SecretList"]:
+            if not (self.owns(tags_of(secret)) or secret["Name"].startswith(path)):
+                continue
+            policy = call(secretsmanager, "get_resource_policy", SecretId=secret["ARN"]).get("ResourcePolicy")
+            ours.append({**secret, "policy": policy})
+        return ours
+
+    def read_config_recorders(self) -> list[dict[str, Any]]:
+        config = self.client("config")
+        recorders = call(config, "describe_configuration_recorders")["ConfigurationRecorders"]
+        status = {
+            s["name"]: s.get("recording", False)
+            for s in call(config, "describe_configuration_recorder_status")["ConfigurationRecordersStatus"]
+        }
+        return [{**r, "recording": status.get(r["name"], False)} for r in recorders]
+
+    def read_config_delivery_channels(self) -> list[dict[str, Any]]:
+        return call(self.client("config"), "describe_delivery_channels")["DeliveryChannels"]
 
     def read_guardduty_enabled(self) -> bool:
         guardduty = self.client("guardduty")

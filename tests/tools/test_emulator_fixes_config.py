@@ -29,3 +29,24 @@ def test_with_the_fix_an_unknown_rule_is_no_such_rule_as_on_aws(config):
 def test_with_the_fix_all_rules_are_still_listed_without_names(config):
     with fix("config_rule_not_found").patch():
         assert config.describe_config_rules()["ConfigRules"] == []
+
+
+def put_rule(config: Any) -> None:
+    config.put_config_rule(
+        ConfigRule={
+            "ConfigRuleName": "webcast-test-rule",
+            "Source": {"Owner": "AWS", "SourceIdentifier": "CLOUD_TRAIL_ENABLED"},
+        }
+    )
+
+
+def test_without_the_fix_a_rule_has_no_evaluation_modes(config):
+    put_rule(config)
+    assert "EvaluationModes" not in config.describe_config_rules()["ConfigRules"][0]
+
+
+def test_with_the_fix_a_rule_evaluates_detectively_as_on_aws(config):
+    with fix("config_rule_evaluation_modes").patch():
+        put_rule(config)
+        rule = config.describe_config_rules(ConfigRuleNames=["webcast-test-rule"])["ConfigRules"][0]
+    assert rule["EvaluationModes"] == [{"Mode": "DETECTIVE"}]

@@ -1,4 +1,4 @@
-"""AWS Config fixes: asking for a rule by name when the account has none."""
+"""AWS Config fixes: asking for a rule by name when the account has none; a rule's evaluation modes."""
 
 from __future__ import annotations
 
@@ -35,10 +35,36 @@ def _config_rule_not_found() -> AbstractContextManager:
     )
 
 
+def _rule_to_dict(original: Any) -> Any:
+    def to_dict(self: Any) -> dict[str, Any]:
+        answer = original(self)
+        answer.setdefault("EvaluationModes", [{"Mode": "DETECTIVE"}])
+        return answer
+
+    return to_dict
+
+
+def _config_rule_evaluation_modes() -> AbstractContextManager:
+    """AWS answers every rule of DescribeConfigRules with its EvaluationModes (DETECTIVE unless the
+    rule was created with others).
+
+    moto 5.2 leaves the key out, and community.aws.config_rule deletes it from the answer before
+    comparing, so every run after the first fails with KeyError 'EvaluationModes'.
+    """
+    from moto.config.models import ConfigRule
+
+    return mock.patch.object(ConfigRule, "to_dict", _rule_to_dict(ConfigRule.to_dict))
+
+
 FIXES: tuple[Fix, ...] = (
     Fix(
         name="config_rule_not_found",
         aws_behaviour="DescribeConfigRules of an unknown rule name answers NoSuchConfigRuleException",
         patch=_config_rule_not_found,
+    ),
+    Fix(
+        name="config_rule_evaluation_modes",
+        aws_behaviour="DescribeConfigRules answers each rule's EvaluationModes (DETECTIVE by default)",
+        patch=_config_rule_evaluation_modes,
     ),
 )

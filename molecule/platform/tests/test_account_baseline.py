@@ -84,3 +84,32 @@ def test_security_hub_checks_the_foundational_best_practices(aws, settings):
     assert [s["StandardsArn"].split(":standards/")[1] for s in enabled] == [
         "aws-foundational-security-best-practices/v/1.0.0"
     ]
+
+
+def test_aws_config_records_every_resource_type_global_ones_too(aws, prefix):
+    config = aws("config")
+    recorders = config.describe_configuration_recorders()["ConfigurationRecorders"]
+    assert [r["name"] for r in recorders] == [prefix], recorders
+    group = recorders[0]["recordingGroup"]
+    assert (group["allSupported"], group["includeGlobalResourceTypes"]) == (True, True), group
+    assert recorders[0]["roleARN"].endswith(f":role/{prefix}-config")
+    status = config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"]
+    assert status[0]["recording"] is True, status
+
+
+def test_aws_config_delivers_daily_to_the_logs_bucket(aws, prefix):
+    channels = aws("config").describe_delivery_channels()["DeliveryChannels"]
+    assert len(channels) == 1, channels
+    assert channels[0]["s3BucketName"].startswith(f"{prefix}-logs-"), channels[0]
+    assert channels[0]["s3KeyPrefix"] == "config"
+    assert channels[0]["configSnapshotDeliveryProperties"]["deliveryFrequency"] == "TwentyFour_Hours"
+
+
+def test_aws_config_evaluates_each_chosen_managed_rule(aws, prefix):
+    from conftest import role_defaults
+
+    wanted = role_defaults("aws_account_baseline")["aws_account_baseline_config_rules"]
+    rules = aws("config").describe_config_rules()["ConfigRules"]
+    found = {r["Source"]["SourceIdentifier"] for r in rules if r["ConfigRuleName"].startswith(prefix)}
+    assert found == set(wanted), f"missing {set(wanted) - found}, extra {found - set(wanted)}"
+    assert all(r["Source"]["Owner"] == "AWS" for r in rules)

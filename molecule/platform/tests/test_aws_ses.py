@@ -110,3 +110,34 @@ def test_the_stored_credentials_name_the_regional_smtp_endpoint_on_587(credentia
 def test_the_stored_password_has_the_shape_of_an_ses_smtp_password(credentials):
     raw = base64.b64decode(credentials["password"], validate=True)
     assert raw[0] == 0x04 and len(raw) == 33, "not version 4 plus an HMAC-SHA256 signature"
+
+
+def test_the_events_topic_is_encrypted_with_its_own_rotated_key(aws, prefix):
+    topic_arn = next(
+        t["TopicArn"]
+        for t in aws("sns").list_topics()["Topics"]
+        if t["TopicArn"].endswith(f":{prefix}-events")
+    )
+    found = aws("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("KmsMasterKeyId")
+    assert found == f"alias/{prefix}-events", f"the events topic's key: {found}"
+    key = aws("kms").describe_key(KeyId=found)["KeyMetadata"]
+    assert key["KeyManager"] == "CUSTOMER"
+    assert aws("kms").get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
+
+
+def test_ses_may_use_the_events_key_only_for_this_accounts_configuration_set(aws, prefix, domain):
+    kms = aws("kms")
+    key_id = kms.describe_key(KeyId=f"alias/{prefix}-events")["KeyMetadata"]["KeyId"]
+    policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    ses = [s for s in policy["Statement"] if s.get("Principal") == {"Service": "ses.amazonaws.com"}]
+    assert len(ses) == 1, f"statements for SES: {ses}"
+    account = aws("sts").get_caller_identity()["Account"]
+    condition = ses[0].get("Condition", {})
+    assert condition.get("StringEquals", {}).get("aws:SourceAccount") == account, condition
+    assert sorted(condition.get("ArnLike", {}).get("aws:SourceArn", [])) == sorted(
+        [
+            f"arn:aws:ses:{kms.meta.region_name}:{account}:configuration-set/{prefix}",
+            f"arn:aws:ses:{kms.meta.region_name}:{account}:identity/{domain}",
+        ]
+    ), condition
+    assert set(ses[0]["Action"]) == {"kms:GenerateDataKey*", "kms:Decrypt"}

@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from ansible_collections.webcast.platform.plugins.modules import (
+    config_recorder,
     config_recorder_status,
     ebs_encryption_default,
     guardduty_detector,
@@ -201,3 +202,43 @@ def test_a_recorder_is_started_once_and_can_be_stopped(aws, capsys):
         config.describe_configuration_recorder_status()["ConfigurationRecordersStatus"][0]["recording"]
         is False
     )
+
+
+# --- the Config recorder ---------------------------------------------------------------------------
+
+
+def test_the_recorder_is_created_once_and_a_converged_one_is_left_alone(aws, capsys):
+    config = aws("config")
+    role = "arn:aws:iam::123456789012:role/webcast-test-config"
+    args = {**CONNECTION, "name": "webcast-test", "role_arn": role}
+
+    planned = run_module(config_recorder, args, capsys, check_mode=True)
+    assert planned["changed"] and config.describe_configuration_recorders()["ConfigurationRecorders"] == []
+    first = run_module(config_recorder, args, capsys)
+    # AWS (and moto) answer recordingStrategy and exclusionByResourceTypes too: not a difference.
+    second = run_module(config_recorder, args, capsys)
+    checked = run_module(config_recorder, args, capsys, check_mode=True)
+
+    assert (first["changed"], second["changed"], checked["changed"]) == (True, False, False)
+    group = config.describe_configuration_recorders()["ConfigurationRecorders"][0]["recordingGroup"]
+    assert (group["allSupported"], group["includeGlobalResourceTypes"]) == (True, True)
+
+
+def test_the_recorder_follows_a_changed_setting(aws, capsys):
+    config = aws("config")
+    args = {**CONNECTION, "name": "webcast-test", "role_arn": "arn:aws:iam::123456789012:role/a"}
+    run_module(config_recorder, args, capsys)
+
+    changed = run_module(config_recorder, {**args, "include_global_types": False}, capsys)
+
+    assert changed["changed"] and changed["diff"]["before"]["include_global_types"] is True
+    group = config.describe_configuration_recorders()["ConfigurationRecorders"][0]["recordingGroup"]
+    assert group["includeGlobalResourceTypes"] is False
+
+
+def test_check_mode_plans_to_start_a_recorder_that_a_real_run_would_create_first(aws, capsys):
+    planned = run_module(
+        config_recorder_status, {**CONNECTION, "name": "webcast-test"}, capsys, check_mode=True
+    )
+
+    assert planned["changed"] and planned["diff"]["before"] == {"recording": False}

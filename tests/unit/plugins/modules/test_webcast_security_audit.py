@@ -864,6 +864,72 @@ def test_cloudwatch_15_an_alarm_without_an_action_is_a_finding(aws):
     assert findings_of(aws, "CloudWatch.15") == [(f"{PREFIX}silent", "no alarm action", "medium")]
 
 
+def test_config_1_wants_a_recording_recorder_of_everything_and_a_delivery_channel(aws):
+    config = aws("config")
+    assert findings_of(aws, "Config.1") == [("account (this region)", "no AWS Config recorder", "medium")]
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": f"{PREFIX}config",
+            "roleARN": "arn:aws:iam::123456789012:role/config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
+    assert findings_of(aws, "Config.1") == [
+        (f"{PREFIX}config", "the recorder is not recording", "medium"),
+        ("account (this region)", "no delivery channel", "medium"),
+    ]
+    aws("s3").create_bucket(Bucket="config-logs", CreateBucketConfiguration={"LocationConstraint": REGION})
+    config.put_delivery_channel(DeliveryChannel={"name": f"{PREFIX}config", "s3BucketName": "config-logs"})
+    config.start_configuration_recorder(ConfigurationRecorderName=f"{PREFIX}config")
+    assert findings_of(aws, "Config.1") == []
+
+
+def deny_all_but(*arns: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": "*",
+                    "Condition": {"ArnNotLike": {"aws:PrincipalArn": list(arns)}},
+                }
+            ],
+        }
+    )
+
+
+def test_sm_1_a_secret_of_the_environment_without_a_limiting_policy_is_a_finding(aws):
+    secrets = aws("secretsmanager")
+    assert isinstance(findings_of(aws, "WEBCAST.SM.1"), NotApplicable)
+    for name in ("kept", "open", "allowing"):
+        secrets.create_secret(Name=f"/{PROJECT}/{ENV}/{name}", SecretString="x")
+    secrets.create_secret(Name="/someone/else", SecretString="x")
+    secrets.put_resource_policy(
+        SecretId=f"/{PROJECT}/{ENV}/kept", ResourcePolicy=deny_all_but("arn:aws:iam::123456789012:root")
+    )
+    allowing = json.loads(deny_all_but("arn:aws:iam::123456789012:root"))
+    allowing["Statement"][0]["Effect"] = "Allow"
+    secrets.put_resource_policy(SecretId=f"/{PROJECT}/{ENV}/allowing", ResourcePolicy=json.dumps(allowing))
+
+    assert sorted(findings_of(aws, "WEBCAST.SM.1")) == [
+        (f"/{PROJECT}/{ENV}/allowing", "the resource policy denies reading to nobody", "high"),
+        (f"/{PROJECT}/{ENV}/open", "no resource policy", "high"),
+    ]
+
+
+def test_secretsmanager_1_a_secret_that_does_not_rotate_is_a_finding(aws):
+    secrets = aws("secretsmanager")
+    assert isinstance(findings_of(aws, "SecretsManager.1"), NotApplicable)
+    secrets.create_secret(Name=f"/{PROJECT}/{ENV}/still", SecretString="x")
+
+    assert findings_of(aws, "SecretsManager.1") == [
+        (f"/{PROJECT}/{ENV}/still", "automatic rotation is off", "medium")
+    ]
+
+
 # --- the audit and the module ----------------------------------------------------------------------
 
 
@@ -878,6 +944,7 @@ def test_an_empty_environment_in_a_bare_account_finds_only_account_controls_and_
     assert {f["control"] for f in result["findings"]} == {
         "EC2.7",
         "S3.1",
+        "Config.1",
         "CloudTrail.1",
         "CloudTrail.4",
         "GuardDuty.1",
@@ -886,7 +953,7 @@ def test_an_empty_environment_in_a_bare_account_finds_only_account_controls_and_
         "IAM.16",
     }
     assert {n["control"] for n in result["not_applicable"]} >= {"CloudFront.3", "RDS.3", "EC2.18", "EC2.170"}
-    assert result["failing"] == result["counts"]["total"] == 8
+    assert result["failing"] == result["counts"]["total"] == 9
 
 
 def test_skipped_controls_are_reported_with_their_reason_and_not_evaluated(aws):
