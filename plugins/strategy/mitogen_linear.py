@@ -2,7 +2,7 @@
 
 The cloud plays run several hundred AWS modules on localhost, and Ansible starts a new Python for
 each, which imports boto3 and botocore afresh (most of a no-op task's time). Mitogen keeps one
-interpreter per target and its imports warm (docs/decisions/0020-cloud-plays-run-on-mitogen.md).
+interpreter per target and its imports warm (docs/decisions/0025-cloud-plays-run-on-mitogen.md).
 This proxy is the one Mitogen ships (ansible_mitogen/plugins/strategy/mitogen_linear.py), here so
 that the playbooks name it by the collection's FQCN instead of a path into the virtualenv.
 """
