@@ -414,6 +414,10 @@ def up(plan: Plan) -> None:
     wait_for_banner(plan.smtp_port, b"220", "the SMTP sink")
     for name, http_port, rtmp_port in zip(plan.instances, plan.http_ports, plan.rtmp_ports, strict=True):
         run_instance(plan, name, http_port, rtmp_port, conf, dropin)
+    # EFS's access point makes every client user its one owner, so the app (health probe, uploads)
+    # and nginx (HLS, recordings) both write. The volume's root, copied from the image (root, 0755)
+    # when first mounted, gets the same effect from its mode (sticky, like /tmp).
+    podman("exec", plan.instances[0], "chmod", "1777", "/srv/media")
     for name, http_port in zip(plan.instances, plan.http_ports, strict=True):
         wait_healthy(http_port, name)
 

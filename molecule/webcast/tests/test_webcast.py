@@ -32,6 +32,7 @@ RTMP = dict(zip(PLAN.instances, PLAN.rtmp_ports, strict=True))
 SLUG = "e2e-keynote"
 FRAGMENT_S = 2
 PLAYLIST = f"/hls/{SLUG}.m3u8"
+SINK_MESSAGES = "/var/spool/smtp-sink/messages.jsonl"
 
 
 def get(instance: str, path: str, opener=None) -> tuple[int, dict, bytes]:
@@ -94,7 +95,9 @@ def stream_key() -> str:
     if not shutil.which("ffmpeg"):
         pytest.fail("ffmpeg is not installed on the host (Debian package ffmpeg; tools/setup.sh)")
     starts_at = time.strftime("%Y-%m-%dT%H:%M", time.gmtime())
-    app_command(A, "add-webcast", SLUG, "--title", "End to end", "--starts-at", starts_at, "--duration-min", "60")
+    app_command(
+        A, "add-webcast", SLUG, "--title", "End to end", "--starts-at", starts_at, "--duration-min=60"
+    )
     return app_command(A, "issue-key", SLUG).splitlines()[-1]
 
 
@@ -188,7 +191,8 @@ def test_a_registration_made_on_b_lands_in_mariadb():
     assert status == 200 and csrf, f"event page on B: {status} {page[:300]!r}"
     form = {"csrf": csrf.group(1).decode(), "name": "Ada Viewer", "email": "ada@example.org"}
     data = urllib.parse.urlencode({**form, "organisation": "Analytical"}).encode()
-    with cookies.open(f"http://127.0.0.1:{HTTP[B]}/webcasts/{SLUG}/register", data=data, timeout=10) as answer:
+    register = f"http://127.0.0.1:{HTTP[B]}/webcasts/{SLUG}/register"
+    with cookies.open(register, data=data, timeout=10) as answer:
         assert answer.status == 200, answer.status  # after the 303 back to the event page
     query = (
         "SELECT r.name, r.email FROM registrations r JOIN webcasts w ON w.id = r.webcast_id "
@@ -200,7 +204,7 @@ def test_a_registration_made_on_b_lands_in_mariadb():
 
 def test_its_confirmation_reaches_the_sink_relayed_by_postfix_over_starttls_with_auth(smtp_login):
     def delivered():
-        spool = podman("exec", PLAN.service("smtp"), "cat", "/var/spool/smtp-sink/messages.jsonl", check=False)
+        spool = podman("exec", PLAN.service("smtp"), "cat", SINK_MESSAGES, check=False)
         records = [json.loads(line) for line in spool.stdout.splitlines() if line.strip()]
         return [r for r in records if "ada@example.org" in r["rcpt_tos"]]
 
@@ -210,9 +214,9 @@ def test_its_confirmation_reaches_the_sink_relayed_by_postfix_over_starttls_with
     assert (message["tls"], message["authenticated"], message["login"]) == (True, True, smtp_login), {
         k: message[k] for k in ("tls", "authenticated", "login")
     }
-    assert re.search(rf"^Received: .*\n?\s*by {B} \(Postfix\)", message["content"], re.MULTILINE), (
-        message["content"][:800]
-    )
+    assert re.search(rf"^Received: .*\n?\s*by {B} \(Postfix\)", message["content"], re.MULTILINE), message[
+        "content"
+    ][:800]
     assert SLUG in message["content"] or "End to end" in message["content"], message["content"][:800]
 
 
@@ -222,7 +226,7 @@ def test_when_a_is_killed_mid_stream_b_keeps_serving_what_was_written(publisher)
     podman("kill", A)
     publisher.wait(timeout=30)
     time.sleep(FRAGMENT_S)
-    status, _, after = get(B, PLAYLIST)
+    status, _, _ = get(B, PLAYLIST)
     answers = {name: get(B, f"/hls/{name}")[0] for name in segments}
     assert status == 200, f"B's playlist after A was killed: {status}"
     assert set(answers.values()) == {200}, f"segments from B after A was killed: {answers}"
