@@ -214,9 +214,9 @@ def test_its_confirmation_reaches_the_sink_relayed_by_postfix_over_starttls_with
     assert (message["tls"], message["authenticated"], message["login"]) == (True, True, smtp_login), {
         k: message[k] for k in ("tls", "authenticated", "login")
     }
-    assert re.search(rf"^Received: .*\n?\s*by {B} \(Postfix\)", message["content"], re.MULTILINE), message[
-        "content"
-    ][:800]
+    # The relay's own Received header: postfix on B took the mail from the app and sent it on.
+    relayed = re.search(rf"^Received: from .*\s+by {B}(\.\S+)? \(Postfix\)", message["content"], re.MULTILINE)
+    assert relayed, message["content"][:800]
     assert SLUG in message["content"] or "End to end" in message["content"], message["content"][:800]
 
 
@@ -235,7 +235,7 @@ def test_when_a_is_killed_mid_stream_b_keeps_serving_what_was_written(publisher)
 def test_publishing_again_to_a_restarted_resumes_the_stream(stream_key):
     restarted = time.time()
     podman("start", A)
-    wait_healthy(HTTP[A], A, timeout_s=120)
+    wait_healthy(HTTP[A], A)
     process = publish(A, stream_key)
     try:
 
