@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from tools.dataplane.plane import PLANS, DataplaneError, down, publish_instructions, seed, up
 
 
@@ -43,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
             print("seeded" if seed(plan) else f"{plan.platform_prefix} already has runtime parameters: kept")
     except DataplaneError as error:
         print(f"dataplane: {error}", file=sys.stderr)
+        return 1
+    except (BotoCoreError, ClientError) as error:
+        print(
+            f"dataplane: the emulator at {plan.endpoint} answered no runtime configuration: {error}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
