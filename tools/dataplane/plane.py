@@ -38,7 +38,7 @@ LABEL = "webcast.dataplane"
 # What the platform must have written before the data plane can start (docs/runtime-config.md).
 PLATFORM_PARAMETERS = ("db/name", "db/user", "db/secret_arn", "redis/token_secret_arn")
 PLATFORM_PARAMETERS += ("smtp/credentials_secret_arn", "urls/public", "env/region")
-BOOT_TIMEOUT_S = 180.0
+BOOT_TIMEOUT_S = 300.0
 
 
 class DataplaneError(RuntimeError):
@@ -353,7 +353,7 @@ def run_instance(plan: Plan, name: str, http_port: int, rtmp_port: int, conf: Pa
 
 def health(http_port: int) -> tuple[int, dict | str]:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/healthz", timeout=5) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/healthz", timeout=10) as response:
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         body = error.read().decode(errors="replace")
