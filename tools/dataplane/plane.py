@@ -432,10 +432,10 @@ def down(plan: Plan) -> list[str]:
         removed += containers
     if podman("volume", "exists", plan.volume, check=False).returncode == 0:
         podman("volume", "rm", "-f", plan.volume)
-        removed.append(plan.volume)
+        removed.append(f"volume {plan.volume}")
     for name in ("db", "redis", "smtp"):
         if podman("secret", "rm", plan.service(name), check=False).returncode == 0:
-            removed.append(plan.service(name))
+            removed.append(f"secret {plan.service(name)}")
     return removed
 
 
