@@ -41,14 +41,14 @@ REQUIRED = (
     "redis/token_secret_arn",
     "efs/file_system_id",
     "efs/access_point_id",
-    "media/bucket",
+    "s3/media_bucket",
     "smtp/host",
     "smtp/port",
-    "smtp/secret_arn",
+    "smtp/credentials_secret_arn",
     "urls/public",
     "urls/cdn",
-    "hls/fragment_s",
-    "region",
+    "media/hls_fragment_s",
+    "env/region",
 )
 
 
@@ -102,16 +102,16 @@ def seed(aws, **overrides: str) -> dict[str, str]:
         "redis/token_secret_arn": secret(aws, "webcast/molecule/redis", json.dumps({"token": REDIS_TOKEN})),
         "efs/file_system_id": "fs-0123456789abcdef0",
         "efs/access_point_id": "fsap-0123456789abcdef0",
-        "media/bucket": "webcast-molecule-media",
+        "s3/media_bucket": "webcast-molecule-media",
         "smtp/host": "email-smtp.eu-west-1.amazonaws.com",
         "smtp/port": "587",
-        "smtp/secret_arn": secret(
+        "smtp/credentials_secret_arn": secret(
             aws, "webcast/molecule/smtp", json.dumps({"username": "AKIASMTPUSER", "password": SMTP_PASSWORD})
         ),
         "urls/public": "https://molecule.webcast.test",
         "urls/cdn": "https://d111111abcdef8.cloudfront.net",
-        "hls/fragment_s": "2",
-        "region": REGION,
+        "media/hls_fragment_s": "2",
+        "env/region": REGION,
         **overrides,
     }
     for name, value in values.items():

@@ -1,6 +1,6 @@
 """The SES relay, observed in the converged container with an SMTP sink standing in for SES.
 
-The sink (files/smtp_sink.py, installed by prepare.yml) requires STARTTLS and AUTH, like SES's SMTP
+The sink (tools/dataplane/smtp_sink.py, installed by prepare.yml) requires STARTTLS and AUTH, like SES's SMTP
 interface, and records each message with whether it came encrypted and who authenticated. The tests
 write what the bootstrap writes at boot (relay.env and the SASL map) and run in file order: first
 without them (postfix must not start), then with them.

@@ -46,14 +46,14 @@ REQUIRED = (
     "redis/token_secret_arn",
     "efs/file_system_id",
     "efs/access_point_id",
-    "media/bucket",
+    "s3/media_bucket",
     "smtp/host",
     "smtp/port",
-    "smtp/secret_arn",
+    "smtp/credentials_secret_arn",
     "urls/public",
     "urls/cdn",
-    "hls/fragment_s",
-    "region",
+    "media/hls_fragment_s",
+    "env/region",
 )
 # Optional: the domain mail is sent from (SES's verified identity); the host of urls/public if unset.
 OPTIONAL = ("smtp/sender_domain",)
@@ -231,7 +231,7 @@ def render(ident: dict[str, str], p: dict[str, str], secrets: dict[str, list[str
     db_password = secrets["db"][0]
     redis_token = secrets["redis"][0]
     sender_domain = p.get("smtp/sender_domain") or urlsplit(p["urls/public"]).hostname or ""
-    region = p["region"]
+    region = p["env/region"]
     common = {"WEBCAST_PROJECT": ident["project"], "WEBCAST_ENV": ident["env"], "AWS_REGION": region}
     app = {
         **common,
@@ -248,10 +248,10 @@ def render(ident: dict[str, str], p: dict[str, str], secrets: dict[str, list[str
         "WEBCAST_REDIS_URL": (
             f"rediss://:{quote(redis_token, safe='')}@{p['redis/endpoint']}:{p['redis/port']}/0"
         ),
-        "WEBCAST_MEDIA_BUCKET": p["media/bucket"],
+        "WEBCAST_MEDIA_BUCKET": p["s3/media_bucket"],
         "WEBCAST_PUBLIC_URL": p["urls/public"],
         "WEBCAST_CDN_URL": p["urls/cdn"],
-        "WEBCAST_HLS_FRAGMENT_S": p["hls/fragment_s"],
+        "WEBCAST_HLS_FRAGMENT_S": p["media/hls_fragment_s"],
         # The app hands mail to the local relay (role ses_relay), which holds the SES credentials.
         "WEBCAST_SMTP_HOST": "127.0.0.1",
         "WEBCAST_SMTP_PORT": "25",
@@ -259,10 +259,10 @@ def render(ident: dict[str, str], p: dict[str, str], secrets: dict[str, list[str
     }
     media = {
         **common,
-        "WEBCAST_MEDIA_BUCKET": p["media/bucket"],
+        "WEBCAST_MEDIA_BUCKET": p["s3/media_bucket"],
         "WEBCAST_PUBLIC_URL": p["urls/public"],
         "WEBCAST_CDN_URL": p["urls/cdn"],
-        "WEBCAST_HLS_FRAGMENT_S": p["hls/fragment_s"],
+        "WEBCAST_HLS_FRAGMENT_S": p["media/hls_fragment_s"],
     }
     efs = {
         **common,
@@ -336,7 +336,10 @@ def main() -> int:
         wanted = {
             "db": ("db/secret_arn", (("password",),)),
             "redis": ("redis/token_secret_arn", (("token", "auth_token", "password"),)),
-            "smtp": ("smtp/secret_arn", (("username", "smtp_username"), ("password", "smtp_password"))),
+            "smtp": (
+                "smtp/credentials_secret_arn",
+                (("username", "smtp_username"), ("password", "smtp_password")),
+            ),
         }
         for key, (parameter, keys) in wanted.items():
             if parameters.get(parameter):

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""An SMTP server standing in for SES's SMTP interface in the relay test.
+"""An SMTP server standing in for SES's SMTP interface: the relay's test, and the local data plane.
 
 It requires STARTTLS before anything else and AUTH (PLAIN or LOGIN) with the one login and
 password it is given, and appends each message it accepts to a JSON lines file with what the test
@@ -40,12 +40,23 @@ class Recorder:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=587)
-    parser.add_argument("--login", required=True)
-    parser.add_argument("--password", required=True)
+    parser.add_argument("--login", help="the one login accepted (or --credentials)")
+    parser.add_argument("--password", help="its password (or --credentials)")
+    parser.add_argument(
+        "--credentials", type=Path, help="a JSON file with username and password (a secret kept out of argv)"
+    )
     parser.add_argument("--messages", type=Path, default=Path("/opt/smtp-sink/messages.jsonl"))
+    parser.add_argument("--cert", default="/opt/smtp-sink/cert.pem")
+    parser.add_argument("--key", default="/opt/smtp-sink/key.pem")
     parser.add_argument("--no-tls", action="store_true")
     args = parser.parse_args()
+    if args.credentials:
+        document = json.loads(args.credentials.read_text())
+        args.login, args.password = document["username"], document["password"]
+    if not (args.login and args.password):
+        parser.error("give --login and --password, or --credentials")
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         ok = (
@@ -58,11 +69,11 @@ def main() -> None:
     tls = {}
     if not args.no_tls:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain("/opt/smtp-sink/cert.pem", "/opt/smtp-sink/key.pem")
+        context.load_cert_chain(args.cert, args.key)
         tls = {"tls_context": context, "require_starttls": True}
     controller = Controller(
         Recorder(args.messages),
-        hostname="127.0.0.1",
+        hostname=args.host,
         port=args.port,
         server_hostname="sink.test",
         authenticator=authenticator,
