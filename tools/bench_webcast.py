@@ -24,7 +24,11 @@ not), with the emulator's dummy credentials in a drop-in (the instance role's on
 also allows AF_NETLINK to the bootstrap: postmap, which it runs for the mail relay's SASL map, lists
 the network interfaces through netlink and fails without it. The media mount is a bind mount of the
 host directory at /srv/media (EFS on an instance): the mount unit finds it mounted and the resolver
-still runs.
+still runs. The app, which has no database here and would restart on the measured CPU, is stopped
+once the instance has booted.
+
+Debian's nginx is installed into a base container by the first run and kept as an image
+(localhost/<prefix>stock-nginx:bookworm, labelled with the base image's id) for later runs.
 
 Every container it starts is removed at the end, on failure and on Ctrl-C too; so is its emulator.
 """
@@ -426,35 +430,64 @@ def start_instance(containers: Containers, name: str, media: Path, cpuset: str, 
     run(["podman", "cp", str(dropin), f"{name}:/etc/systemd/system/webcast-bootstrap.service.d"])
     run(["podman", "start", name])
     wait_for_nginx(name)
+    # The app has no database or Redis here: its unit would fail and restart on the CPU nginx is
+    # measured on. On an instance it idles beside nginx; here it is stopped, after the boot.
+    run(["podman", "exec", name, "systemctl", "stop", "webcast-app.service"])
     return name
 
 
-def start_stock_nginx(containers: Containers, name: str, hls: Path, cpuset: str) -> str:
-    """Debian's nginx, its stock configuration and default site (root /var/www/html), the same files."""
-    containers.create(
-        name,
+def stock_nginx_image(prefix: str) -> str:
+    """Where the base image with Debian's nginx installed is kept between runs (a cache, not a product)."""
+    return f"localhost/{prefix}stock-nginx:bookworm"
+
+
+def _image_label(image: str, label: str) -> str | None:
+    found = subprocess.run(
         [
-            "--systemd=always",
-            "--network", "slirp4netns",
-            "--cpuset-cpus", cpuset,
-            "-v", f"{hls}:/var/www/html/hls:ro",
-            BASE_IMAGE, "/sbin/init",
+            "podman",
+            "image",
+            "inspect",
+            "--format",
+            f"{{{{index .Labels {label!r}}}}}".replace("'", '"'),
+            image,
         ],
-    )  # fmt: skip
-    run(["podman", "start", name])
-    install = (
-        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive"
-        " apt-get install -y -qq --no-install-recommends nginx"
+        capture_output=True,
+        text=True,
     )
-    for attempt in range(3):
-        done = subprocess.run(["podman", "exec", name, "sh", "-c", install], capture_output=True, text=True)
-        if done.returncode == 0:
-            break
-        if attempt == 2:
-            raise RuntimeError(
-                f"installing nginx in {name} failed:\n{done.stdout[-1500:]}{done.stderr[-1500:]}"
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
+def start_stock_nginx(containers: Containers, name: str, hls: Path, cpuset: str, prefix: str) -> str:
+    """Debian's nginx, its stock configuration and default site (root /var/www/html), the same files.
+
+    The first run installs the package into a container of the base image (apt, from the Debian
+    mirror) and keeps the result as an image, labelled with the base image's id; later runs start
+    that image while the base image is the same.
+    """
+    base_id = run(["podman", "image", "inspect", "--format", "{{.Id}}", BASE_IMAGE]).stdout.strip()
+    cached = stock_nginx_image(prefix)
+    fresh = _image_label(cached, "webcast.base") != base_id
+    args = ["--systemd=always", "--network", "slirp4netns", "--cpuset-cpus", cpuset]
+    args += ["-v", f"{hls}:/var/www/html/hls:ro", BASE_IMAGE if fresh else cached, "/sbin/init"]
+    containers.create(name, args)
+    run(["podman", "start", name])
+    if fresh:
+        install = (
+            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive"
+            " apt-get install -y -qq --no-install-recommends nginx && apt-get clean"
+        )
+        for attempt in range(3):
+            done = subprocess.run(
+                ["podman", "exec", name, "sh", "-c", install], capture_output=True, text=True
             )
-        time.sleep(5)
+            if done.returncode == 0:
+                break
+            if attempt == 2:
+                raise RuntimeError(
+                    f"installing nginx in {name} failed:\n{done.stdout[-1500:]}{done.stderr[-1500:]}"
+                )
+            time.sleep(5)
+        run(["podman", "commit", "--quiet", "--change", f"LABEL webcast.base={base_id}", name, cached])
     wait_for_nginx(name)
     return name
 
@@ -464,7 +497,7 @@ def netns(name: str) -> str:
     return f"/proc/{pid}/ns/net"
 
 
-def wrk(namespace: str, url: str, args: argparse.Namespace, cpus: str | None, duration_s: float) -> WrkResult:
+def wrk(namespace: str, url: str, args: argparse.Namespace, cpus: str | None, duration_s: int) -> WrkResult:
     cmd = ["nsenter", f"--net={namespace}", "wrk", "-t", str(args.threads), "-c", str(args.connections)]
     cmd += ["-d", f"{duration_s}s", url]
     if cpus is not None:
@@ -537,7 +570,9 @@ def measure_origin(
             instance = start_instance(
                 containers, f"{args.name_prefix}instance", media, server_cpu, args.emulator_port, work
             )
-            stock = start_stock_nginx(containers, f"{args.name_prefix}stock-nginx", hls, server_cpu)
+            stock = start_stock_nginx(
+                containers, f"{args.name_prefix}stock-nginx", hls, server_cpu, args.name_prefix
+            )
             paths = {"playlist": f"/hls/{STREAM}.m3u8", "segment": f"/hls/{stream.target_segment}"}
             servers = {"instance": netns(instance), "stock nginx": netns(stock)}
             for path in paths.values():
@@ -681,9 +716,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--runs", type=positive(int), default=5, help="wrk runs per server and file (default 5)"
     )
-    parser.add_argument(
-        "--duration", type=positive(float), default=10, help="seconds per wrk run (default 10)"
-    )
+    parser.add_argument("--duration", type=positive(int), default=10, help="seconds per wrk run (default 10)")
     parser.add_argument("--viewers", type=viewer_counts, default=[10, 100, 1_000, 10_000, 100_000],
                         help="viewer counts to simulate (default 10,100,1000,10000,100000)")  # fmt: skip
     parser.add_argument("--sim-duration", type=positive(float), default=600,
