@@ -544,6 +544,9 @@ def measure_origin(
     for tool in ("wrk", "ffmpeg", "nsenter", "taskset", "podman"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is not installed: run `make setup` (Debian packages wrk, ffmpeg)")
+    for image, how in ((GOLDEN_IMAGE, "make bake"), (BASE_IMAGE, "make setup")):
+        if subprocess.run(["podman", "image", "exists", image]).returncode != 0:
+            sys.exit(f"the image {image} is not there: run `{how}` first")
     if emulator_answers(args.emulator_port):
         sys.exit(
             f"an emulator already answers on port {args.emulator_port}: the bench starts its own; "
