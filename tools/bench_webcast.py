@@ -36,6 +36,7 @@ Every container it starts is removed at the end, on failure and on Ctrl-C too; s
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -185,6 +186,13 @@ _UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4}
 class WrkResult:
     requests_per_s: float
     bytes_per_s: float
+    # Requests served, and CPU seconds the server's container spent meanwhile (None: not measured).
+    requests: int = 0
+    cpu_s: float | None = None
+
+    @property
+    def requests_per_cpu_s(self) -> float | None:
+        return self.requests / self.cpu_s if self.cpu_s else None
 
     @property
     def mb_per_s(self) -> float:
@@ -203,7 +211,12 @@ def parse_wrk(output: str) -> WrkResult:
         raise RuntimeError(f"no Requests/sec or Transfer/sec in wrk's output:\n{output}")
     if errors and re.search(r"(connect|read|write|timeout) [1-9]", errors.group(1)):
         print(f"    (wrk: socket errors {errors.group(1).strip()})")
-    return WrkResult(float(rate.group(1)), float(transfer.group(1)) * _UNITS[transfer.group(2)])
+    done = re.search(r"(\d+) requests in", output)
+    return WrkResult(
+        float(rate.group(1)),
+        float(transfer.group(1)) * _UNITS[transfer.group(2)],
+        requests=int(done.group(1)) if done else 0,
+    )
 
 
 # --- viewers per instance -------------------------------------------------------------------------
@@ -497,12 +510,47 @@ def netns(name: str) -> str:
     return f"/proc/{pid}/ns/net"
 
 
-def wrk(namespace: str, url: str, args: argparse.Namespace, cpus: str | None, duration_s: int) -> WrkResult:
+def cpu_usage_file(name: str) -> Path | None:
+    """The file holding the CPU time of the container's whole cgroup (cgroup v1 cpuacct, or v2)."""
+    pid = run(["podman", "inspect", "-f", "{{.State.Pid}}", name]).stdout.strip()
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        # systemd in the container makes sub-groups; the container is the libpod-<id> group.
+        parts = path.split("/")
+        top = next((i for i, part in enumerate(parts) if part.startswith("libpod-")), len(parts) - 1)
+        group = "/".join(parts[: top + 1])
+        if "cpuacct" in controllers.split(","):
+            for mount in ("/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpu,cpuacct"):
+                if Path(mount + group, "cpuacct.usage").exists():
+                    return Path(mount + group, "cpuacct.usage")
+        if controllers == "" and Path("/sys/fs/cgroup" + group, "cpu.stat").exists():
+            return Path("/sys/fs/cgroup" + group, "cpu.stat")
+    return None
+
+
+def cpu_seconds(usage: Path | None) -> float | None:
+    if usage is None:
+        return None
+    text = usage.read_text()
+    if usage.name == "cpu.stat":
+        return int(re.search(r"usage_usec (\d+)", text).group(1)) / 1e6
+    return int(text) / 1e9
+
+
+def wrk(
+    server: tuple[str, Path | None], url: str, args: argparse.Namespace, cpus: str | None, duration_s: int
+) -> WrkResult:
+    namespace, usage = server
     cmd = ["nsenter", f"--net={namespace}", "wrk", "-t", str(args.threads), "-c", str(args.connections)]
     cmd += ["-d", f"{duration_s}s", url]
     if cpus is not None:
         cmd = ["taskset", "-c", cpus, *cmd]
-    return parse_wrk(run(cmd).stdout)
+    before = cpu_seconds(usage)
+    result = parse_wrk(run(cmd).stdout)
+    after = cpu_seconds(usage)
+    if before is None or after is None:
+        return result
+    return dataclasses.replace(result, cpu_s=after - before)
 
 
 # --- the emulator ---------------------------------------------------------------------------------
@@ -577,7 +625,10 @@ def measure_origin(
                 containers, f"{args.name_prefix}stock-nginx", hls, server_cpu, args.name_prefix
             )
             paths = {"playlist": f"/hls/{STREAM}.m3u8", "segment": f"/hls/{stream.target_segment}"}
-            servers = {"instance": netns(instance), "stock nginx": netns(stock)}
+            servers = {
+                "instance": (netns(instance), cpu_usage_file(instance)),
+                "stock nginx": (netns(stock), cpu_usage_file(stock)),
+            }
             for path in paths.values():
                 status, headers = fetch_headers(instance, path)
                 print(f"  instance {path}: {status} {headers.get('content-type')}, "
@@ -601,8 +652,10 @@ def measure_origin(
                     for server, ns in order:
                         result = wrk(ns, f"http://127.0.0.1{path}", args, wrk_cpu, args.duration)
                         results[target].setdefault(server, []).append(result)
+                        per_cpu = result.requests_per_cpu_s
                         print(f"  {target:8} {server:11} run {run_index + 1}: "
-                              f"{result.requests_per_s:10.0f} req/s {result.mb_per_s:9.1f} MB/s")  # fmt: skip
+                              f"{result.requests_per_s:10.0f} req/s {result.mb_per_s:9.1f} MB/s"
+                              + (f" {per_cpu:10.0f} req/CPU-s" if per_cpu else ""))  # fmt: skip
         return results, size
     finally:
         # A second Ctrl-C must not stop the clean-up half way.
@@ -616,18 +669,26 @@ def measure_origin(
 
 def print_origin(results: dict, size: int, settings: Settings, args: argparse.Namespace) -> None:
     print("\nHLS origin throughput (medians)")
-    print(f"  {'':8} {'server':11} {'req/s':>10} {'MB/s':>9}")
+    print(f"  {'':8} {'server':11} {'req/s':>10} {'MB/s':>9} {'req/CPU-s':>10}")
     medians: dict[str, dict[str, WrkResult]] = {}
+    # Requests per CPU-second of the server's container: steadier than req/s when other work shares
+    # the machine, since it does not count the time the server waited for a CPU.
+    efficiency: dict[tuple[str, str], float | None] = {}
     for target in ("playlist", "segment"):
         for server, runs in results[target].items():
             m = WrkResult(
                 statistics.median(r.requests_per_s for r in runs),
                 statistics.median(r.bytes_per_s for r in runs),
             )
+            per_cpu = [r.requests_per_cpu_s for r in runs if r.requests_per_cpu_s]
+            efficiency[(target, server)] = statistics.median(per_cpu) if per_cpu else None
             medians.setdefault(target, {})[server] = m
-            print(f"  {target:8} {server:11} {m.requests_per_s:10.0f} {m.mb_per_s:9.1f}")
+            shown = f"{efficiency[(target, server)]:10.0f}" if per_cpu else f"{'-':>10}"
+            print(f"  {target:8} {server:11} {m.requests_per_s:10.0f} {m.mb_per_s:9.1f} {shown}")
         ratio = medians[target]["instance"].requests_per_s / medians[target]["stock nginx"].requests_per_s
-        print(f"  {target:8} instance / stock nginx: {ratio:.2f}")
+        mine, stock = efficiency[(target, "instance")], efficiency[(target, "stock nginx")]
+        per_cpu_ratio = f", per CPU-second {mine / stock:.2f}" if mine and stock else ""
+        print(f"  {target:8} instance / stock nginx: {ratio:.2f}{per_cpu_ratio}")
     segment_ratio = (
         medians["segment"]["instance"].requests_per_s / medians["segment"]["stock nginx"].requests_per_s
     )
