@@ -511,10 +511,10 @@ def netns(name: str) -> str:
 
 
 def cpu_usage_file(name: str) -> Path | None:
-    """The file holding the CPU time of nginx.service in the container (cgroup v1 cpuacct, or v2).
+    """The process list of nginx.service in the container (cgroup v1's systemd hierarchy, or v2).
 
-    nginx's own group, not the container's: the instance runs other services (the mail relay, the
-    metrics forwarder) whose time is not serving HLS.
+    nginx's own processes, not the container's: the instance runs other services (the mail relay,
+    the metrics forwarder) whose time is not serving HLS.
     """
     pid = run(["podman", "inspect", "-f", "{{.State.Pid}}", name]).stdout.strip()
     for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
@@ -522,23 +522,27 @@ def cpu_usage_file(name: str) -> Path | None:
         # systemd in the container makes sub-groups; the container is the libpod-<id> group.
         parts = path.split("/")
         top = next((i for i, part in enumerate(parts) if part.startswith("libpod-")), len(parts) - 1)
-        group = "/".join(parts[: top + 1]) + "/system.slice/nginx.service"
-        if "cpuacct" in controllers.split(","):
-            for mount in ("/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpu,cpuacct"):
-                if Path(mount + group, "cpuacct.usage").exists():
-                    return Path(mount + group, "cpuacct.usage")
-        if controllers == "" and Path("/sys/fs/cgroup" + group, "cpu.stat").exists():
-            return Path("/sys/fs/cgroup" + group, "cpu.stat")
+        group = "/".join(parts[: top + 1]) + "/system.slice/nginx.service/cgroup.procs"
+        for mount in ("/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"):
+            if controllers in ("name=systemd", "") and Path(mount + group).exists():
+                return Path(mount + group)
     return None
 
 
-def cpu_seconds(usage: Path | None) -> float | None:
-    if usage is None:
+def cpu_seconds(procs: Path | None) -> float | None:
+    """User and system CPU time of the processes listed, in seconds."""
+    if procs is None:
         return None
-    text = usage.read_text()
-    if usage.name == "cpu.stat":
-        return int(re.search(r"usage_usec (\d+)", text).group(1)) / 1e6
-    return int(text) / 1e9
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in procs.read_text().split():
+        try:
+            # Fields 14 and 15 (utime, stime) after the command name in parentheses.
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def wrk(
