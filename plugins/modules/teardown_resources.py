@@ -157,6 +157,7 @@ class Teardown:
         self.timeout = module.params["wait_timeout"]
         self.deleted: list[str] = []
         self.kept: list[str] = []
+        self.found: list[str] = []
         self._clients: dict[str, Any] = {}
         self.tags = {"Project": module.params["project"], "Environment": module.params["environment"]}
 
@@ -165,11 +166,13 @@ class Teardown:
             self._clients[service] = retrying_client(self.module, service)
         return self._clients[service]
 
-    def gone(self, what: str, delete: Callable[[], Any]) -> None:
-        """Record `what` as deleted, and delete it unless in check mode."""
+    def gone(self, what: str, delete: Callable[[], Any], effect: str = "") -> None:
+        """Record `what` as deleted (with the deletion's `effect`, if any), and delete it unless in
+        check mode; `keep` reports `what` alone."""
         if not self.check:
             delete()
-        self.deleted.append(what)
+        self.deleted.append(f"{what} ({effect})" if effect else what)
+        self.found.append(what)
 
     def wait(self, check: Callable[[], Any], what: str, delay_s: float = 5.0) -> None:
         if not self.check:
@@ -593,8 +596,9 @@ def secret(t: Teardown, res: dict[str, Any]) -> None:
     days = res["recovery_window_days"]
     params = {"RecoveryWindowInDays": days} if days else {"ForceDeleteWithoutRecovery": True}
     t.gone(
-        f"secret {res['name']}" + (f" (restorable for {days} days)" if days else ""),
+        f"secret {res['name']}",
         lambda: sm.delete_secret(SecretId=res["name"], aws_retry=True, **params),
+        f"restorable for {days} days" if days else "",
     )
 
 
@@ -628,7 +632,7 @@ def kms_alias(t: Teardown, res: dict[str, Any]) -> None:
         kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=days, aws_retry=True)
         kms.delete_alias(AliasName=res["name"], aws_retry=True)
 
-    t.gone(f"kms_alias {res['name']} (its key deleted in {days} days)", delete)
+    t.gone(f"kms_alias {res['name']}", delete, f"its key deleted in {days} days")
 
 
 def iam_role(t: Teardown, res: dict[str, Any]) -> None:
@@ -869,9 +873,16 @@ def delete_vpc(t: Teardown, ec2: Any, vpc_id: str) -> None:
             ec2.delete_egress_only_internet_gateway(
                 EgressOnlyInternetGatewayId=gateway["EgressOnlyInternetGatewayId"], aws_retry=True
             )
+    tables = ec2.describe_route_tables(Filters=in_vpc)["RouteTables"]
+    for table in tables:
+        for association in table.get("Associations", []):
+            if not association.get("Main"):
+                ec2.disassociate_route_table(
+                    AssociationId=association["RouteTableAssociationId"], aws_retry=True
+                )
     for subnet in ec2.describe_subnets(Filters=in_vpc)["Subnets"]:
         ec2.delete_subnet(SubnetId=subnet["SubnetId"], aws_retry=True)
-    for table in ec2.describe_route_tables(Filters=in_vpc)["RouteTables"]:
+    for table in tables:
         if not any(a.get("Main") for a in table.get("Associations", [])):
             ec2.delete_route_table(RouteTableId=table["RouteTableId"], aws_retry=True)
     for acl in ec2.describe_network_acls(Filters=in_vpc)["NetworkAcls"]:
@@ -929,9 +940,9 @@ HANDLERS: dict[str, Callable[[Teardown, dict[str, Any]], None]] = {
 def keep(t: Teardown, res: dict[str, Any]) -> None:
     """Report a resource that is kept on purpose, if it exists: its handler, run in check mode."""
     probe = Teardown.__new__(Teardown)
-    probe.__dict__.update(t.__dict__, check=True, deleted=[], kept=[])
+    probe.__dict__.update(t.__dict__, check=True, deleted=[], kept=[], found=[])
     HANDLERS[res["type"]](probe, res)
-    t.kept.extend(f"{what}: {res['keep']}" for what in probe.deleted)
+    t.kept.extend(f"{what}: {res['keep']}" for what in probe.found)
     t.kept.extend(probe.kept)
 
 

@@ -89,6 +89,12 @@ def test_on_demand_backups_leave_completed_recovery_points_newest_first(
     assert {p["Status"] for p in points} == {"COMPLETED"}
     in_vault = backup.list_recovery_points_by_backup_vault(BackupVaultName=vault)["RecoveryPoints"]
     assert {p["ResourceArn"] for p in in_vault} == {file_system_arn}
+    described = backup.describe_recovery_point(
+        BackupVaultName=vault, RecoveryPointArn=first["RecoveryPointArn"]
+    )
+    assert described["ResourceArn"] == file_system_arn
+    by_type = backup.list_recovery_points_by_backup_vault(BackupVaultName=vault, ByResourceType="RDS")
+    assert by_type["RecoveryPoints"] == []
 
 
 def test_a_backup_into_an_unknown_vault_is_resource_not_found(endpoint, file_system_arn) -> None:

@@ -116,15 +116,29 @@ def _list_recovery_points_by_resource(self: Any) -> str:
 
 
 def _list_recovery_points_by_backup_vault(self: Any) -> str:
-    """GET /backup-vaults/{backupVaultName}/recovery-points/: the vault's points, newest first."""
+    """GET /backup-vaults/{backupVaultName}/recovery-points/: the vault's points, newest first,
+    narrowed by ?resourceType= and ?resourceArn= (ByResourceType, ByResourceArn) when given."""
     parts = unquote(self.path).rstrip("/").split("/")
     name = parts[parts.index("backup-vaults") + 1]
     vault = self.backup_backend.vaults.get(name)
     if vault is None:
         raise _not_found(f"Backup vault {name} does not exist")
     points = [p for p in _store(self)["recovery_points"].values() if p["BackupVaultName"] == name]
+    for field, query in (("ResourceType", "resourceType"), ("ResourceArn", "resourceArn")):
+        wanted = self.querystring.get(query, [None])[0]
+        points = [p for p in points if wanted is None or p[field] == wanted]
     points.sort(key=lambda p: p["CreationDate"], reverse=True)
     return json.dumps({"RecoveryPoints": [{**p, "IsParent": False} for p in points]})
+
+
+def _describe_recovery_point(self: Any) -> str:
+    """GET /backup-vaults/{backupVaultName}/recovery-points/{recoveryPointArn}."""
+    path = unquote(self.path)
+    point_arn = path[path.index("/recovery-points/") + len("/recovery-points/") :].rstrip("/")
+    point = _store(self)["recovery_points"].get(point_arn)
+    if point is None:
+        raise _not_found(f"Recovery point {point_arn} does not exist")
+    return json.dumps(point)
 
 
 def _start_restore_job(self: Any) -> str:
@@ -186,7 +200,7 @@ def _describe_restore_job(self: Any) -> str:
 
 def _recovery_api() -> AbstractContextManager:
     """AWS Backup serves StartBackupJob, DescribeBackupJob, ListRecoveryPointsByResource,
-    ListRecoveryPointsByBackupVault, StartRestoreJob and DescribeRestoreJob.
+    ListRecoveryPointsByBackupVault, DescribeRecoveryPoint, StartRestoreJob and DescribeRestoreJob.
 
     moto 5.2 has none of them (no routes: its server answers 404), so an on-demand backup, the
     latest recovery point of a file system and a restore cannot be asked for. The routes are added to
@@ -207,6 +221,7 @@ def _recovery_api() -> AbstractContextManager:
                 "{0}/backup-jobs/(?P<job>[^/]+)$": BackupResponse.dispatch,
                 "{0}/resources/(?P<resource_arn>.+)/recovery-points/$": BackupResponse.dispatch,
                 "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/$": BackupResponse.dispatch,
+                "{0}/backup-vaults/(?P<name>[^/]+)/recovery-points/(?P<arn>.+)$": BackupResponse.dispatch,
                 "{0}/restore-jobs$": BackupResponse.dispatch,
                 "{0}/restore-jobs/(?P<job>[^/]+)$": BackupResponse.dispatch,
             },
@@ -218,6 +233,7 @@ def _recovery_api() -> AbstractContextManager:
             describe_backup_job=_describe_backup_job,
             list_recovery_points_by_resource=_list_recovery_points_by_resource,
             list_recovery_points_by_backup_vault=_list_recovery_points_by_backup_vault,
+            describe_recovery_point=_describe_recovery_point,
             start_restore_job=_start_restore_job,
             describe_restore_job=_describe_restore_job,
         ),
