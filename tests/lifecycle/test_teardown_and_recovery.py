@@ -29,7 +29,7 @@ ENDPOINT = os.environ.get("WEBCAST_AWS_ENDPOINT_URL", "http://127.0.0.1:4567")
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("WEBCAST_LIFECYCLE") != ENV,
-    reason="destroys the environment molecule: make test runs it after the audit (WEBCAST_LIFECYCLE=molecule)",
+    reason="runs in make test after the audit (WEBCAST_LIFECYCLE=molecule)",
 )
 
 
