@@ -146,7 +146,14 @@ def playbook_command(playbook: str, env_name: str, *extra: str) -> list[str]:
 
 
 def playbook_env() -> dict[str, str]:
-    return dict(os.environ, WEBCAST_AWS_ENDPOINT_URL=ENDPOINT, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    # Unbuffered: the crash test reads task headers as they are printed, to kill at the right task.
+    return dict(
+        os.environ,
+        WEBCAST_AWS_ENDPOINT_URL=ENDPOINT,
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        PYTHONUNBUFFERED="1",
+    )
 
 
 def run_playbook(playbook: str, env_name: str = ENV, *extra: str, timeout: int = 1200) -> Run:
@@ -163,21 +170,63 @@ def run_playbook(playbook: str, env_name: str = ENV, *extra: str, timeout: int =
     return Run(result.returncode, result.stdout, time.monotonic() - start)
 
 
+def process_tree(root: int) -> list[int]:
+    """root and every process below it, parents first (from /proc: each process's parent)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, queue = [], [root]
+    while queue:
+        pid = queue.pop(0)
+        tree.append(pid)
+        queue.extend(children.get(pid, []))
+    return tree
+
+
+def kill_tree(root: int) -> None:
+    """Stop the whole tree (the root first, then what is below it, until no new process turns up:
+    a worker forked while /proc was read would escape), then kill every process of it."""
+    seen: list[int] = []
+    while True:
+        tree = process_tree(root)
+        for pid in tree:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGSTOP)
+        if tree == seen:
+            break
+        seen = tree
+    for pid in seen:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def run_and_kill(
-    playbook: str, env_name: str, task: str, requests: int, sig: signal.Signals, timeout: int = 900
+    playbook: str,
+    env_name: str,
+    task: str,
+    requests: int,
+    sig: signal.Signals,
+    *extra: str,
+    timeout: int = 900,
 ) -> Run:
     """Run a playbook and send `sig` once `task` has started and the emulator has answered
     `requests` calls since, so the kill lands with that task's AWS calls under way.
 
-    SIGKILL goes to the whole process group (ansible-playbook, its forked worker, the module's
-    Python): a machine that dies takes all of them. SIGTERM goes to ansible-playbook alone, as a
-    CI runner cancelling a job would send it; whatever it leaves running is waited for, then killed.
+    SIGKILL goes to ansible-playbook and every process under it (its forked worker, which
+    ansible-core puts in a session of its own, and the module's Python): a machine or container
+    that dies takes all of them, the module's AWS calls half done. SIGTERM goes to
+    ansible-playbook alone, as a CI runner cancelling a job sends it; ansible-core passes it on to
+    its workers.
     """
     start = time.monotonic()
     process = subprocess.Popen(
-        playbook_command(playbook, env_name),
+        playbook_command(playbook, env_name, *extra),
         cwd=ROOT,
-        env=playbook_env(),
+        # The default callback holds a task's banner back until its first result when skipped
+        # hosts are hidden (ansible.cfg): shown, the banner is printed as the task starts.
+        env=dict(playbook_env(), ANSIBLE_DISPLAY_SKIPPED_HOSTS="true"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -191,13 +240,13 @@ def run_and_kill(
         if line.startswith(f"TASK [{task}"):
             baseline = request_count()
             deadline = time.monotonic() + 120
-            while request_count() < baseline + requests and time.monotonic() < deadline:
+            while requests and request_count() < baseline + requests and time.monotonic() < deadline:
                 if process.poll() is not None:
                     break
                 time.sleep(0.05)
             if process.poll() is None:
                 if sig == signal.SIGKILL:
-                    os.killpg(process.pid, signal.SIGKILL)
+                    kill_tree(process.pid)
                 else:
                     process.send_signal(sig)
                 sent = f"{sig.name} after {request_count() - baseline} requests of [{task}]"
@@ -209,9 +258,8 @@ def run_and_kill(
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         rest, _ = process.communicate()
-    # Nothing of this run may outlive it (a forked worker still finishing its module).
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    # Nothing of this run may outlive it (a worker still finishing its module).
+    kill_tree(process.pid)
     return Run(process.returncode, "".join(lines) + (rest or ""), time.monotonic() - start, sent)
 
 

@@ -130,3 +130,54 @@ def test_no_secret_was_made_twice_or_lost(crashed):
 def test_no_golden_image_was_copied(crashed):
     # The AMI belongs to the account (emulator_image.yml made it once): a tier run never adds one.
     assert crashed["counts"]["AMIs (account)"] == crashed["account_before"]["AMIs (account)"]
+
+
+# Regions the emulator answers in; the golden image stand-in is copied into the first one that has
+# none yet, so that each run of the suite has a fresh place to crash the copy in.
+SPARE_REGIONS = [
+    "ca-central-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+]
+
+
+@pytest.fixture(scope="module")
+def image_crashed(figures) -> dict:
+    region = next(
+        (r for r in SPARE_REGIONS if not aws_client("ec2", r).describe_images(Owners=["self"])["Images"]),
+        None,
+    )
+    if region is None:
+        pytest.skip(f"every spare region already holds a stand-in image: {SPARE_REGIONS}")
+    # Killed as the tagging starts: the copy exists, untagged, which the approved-image lookup misses.
+    kill = run_and_kill(
+        "playbooks/emulator_image.yml",
+        ENV,
+        "Tag the stand-in",
+        0,
+        signal.SIGKILL,
+        "-e",
+        f"webcast_aws_region={region}",
+    )
+    left = aws_client("ec2", region).describe_images(Owners=["self"])["Images"]
+    rerun = run_playbook("playbooks/emulator_image.yml", ENV, "-e", f"webcast_aws_region={region}")
+    images = aws_client("ec2", region).describe_images(Owners=["self"])["Images"]
+    figures.record(
+        "crash points survived (golden image copy)", int(bool(kill.signal_sent) and rerun.returncode == 0)
+    )
+    return {"kill": kill, "left": left, "rerun": rerun, "images": images}
+
+
+def test_a_stand_in_image_copied_but_not_tagged_is_adopted_not_copied_again(image_crashed):
+    assert image_crashed["kill"].signal_sent, image_crashed["kill"].tail()
+    assert [i.get("Tags", []) for i in image_crashed["left"]] == [[]], (
+        "the kill did not land between copy and tag"
+    )
+    assert image_crashed["rerun"].returncode == 0, image_crashed["rerun"].tail()
+    images = image_crashed["images"]
+    assert len(images) == 1, f"the rerun copied the image again: {[i['ImageId'] for i in images]}"
+    assert {t["Key"]: t["Value"] for t in images[0]["Tags"]}.get("Approved") == "true"
