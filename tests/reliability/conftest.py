@@ -156,7 +156,7 @@ def playbook_env() -> dict[str, str]:
     )
 
 
-def run_playbook(playbook: str, env_name: str = ENV, *extra: str, timeout: int = 1200) -> Run:
+def run_playbook(playbook: str, env_name: str = ENV, *extra: str, timeout: int = 3600) -> Run:
     start = time.monotonic()
     result = subprocess.run(
         playbook_command(playbook, env_name, *extra),
