@@ -42,6 +42,11 @@ def changed_lines(stdout: str) -> dict[str, list[str]]:
     return found
 
 
+def reported(detected: dict[str, list[str]], prefix: str) -> list[str]:
+    """The 'changed:' lines of the task whose name starts with prefix (names are long sentences)."""
+    return [line for task, lines in detected.items() if task.startswith(prefix) for line in lines]
+
+
 def find(items: list[dict], key: str, value: str) -> dict:
     matches = [item for item in items if item.get(key) == value]
     assert len(matches) == 1, f"expected one {key}={value}, found {len(matches)}"
@@ -89,7 +94,7 @@ def repaired(drift, aws, figures) -> dict:
     detected = changed_lines(check.stdout)
     figures.record("drifts made", len(EXPECTED))
     figures.record(
-        "drifts detected by check mode", sum(1 for task, _ in EXPECTED.values() if task in detected)
+        "drifts detected by check mode", sum(1 for task, _ in EXPECTED.values() if reported(detected, task))
     )
     figures.record("drift check, repair, clean check (s)", [round(r.seconds) for r in (check, repair, clean)])
     return {
@@ -106,8 +111,8 @@ def test_check_mode_reports_the_drift(repaired, drift, kind):
     check = repaired["check"]
     assert check.returncode == 0, check.tail()
     task, _ = EXPECTED[kind]
-    assert task in repaired["detected"], f"check mode did not report the {kind}: {repaired['detected']}"
-    lines = " ".join(repaired["detected"][task])
+    lines = " ".join(reported(repaired["detected"], task))
+    assert lines, f"check mode did not report the {kind}: {repaired['detected']}"
     if kind == "alarm":
         assert f"item={drift['alarm_label']}" in lines, lines
     if kind == "bucket public access block":
@@ -115,10 +120,9 @@ def test_check_mode_reports_the_drift(repaired, drift, kind):
 
 
 def test_check_mode_reports_nothing_but_the_drift(repaired):
-    expected = {task for task, _ in EXPECTED.values()}
-    assert set(repaired["detected"]) <= expected, (
-        f"check mode reports more than the drift: {sorted(set(repaired['detected']) - expected)}"
-    )
+    prefixes = tuple(task for task, _ in EXPECTED.values())
+    others = [task for task in repaired["detected"] if not task.startswith(prefixes)]
+    assert others == [], f"check mode reports more than the drift: {others}"
 
 
 def test_the_real_run_repairs_every_drift(repaired, drift, aws, figures):
