@@ -9,11 +9,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+# Molecule sets ANSIBLE_FORCE_COLOR for its own subprocesses when it colours its output, and that
+# beats ANSIBLE_NOCOLOR: the recap would not parse. Both are turned off below, and any colour left
+# is stripped.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 @dataclass(frozen=True)
 class PlaybookRun:
     returncode: int
     stdout: str
     stderr: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stdout", _ANSI.sub("", self.stdout))
 
     @property
     def changed_per_host(self) -> list[int]:
@@ -33,7 +42,7 @@ def run_playbook(args: list[str], cwd: Path) -> PlaybookRun:
     result = subprocess.run(
         ["ansible-playbook", *args],
         cwd=cwd,
-        env=dict(os.environ, ANSIBLE_NOCOLOR="1"),
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
         capture_output=True,
         text=True,
         timeout=600,
