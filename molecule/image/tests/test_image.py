@@ -217,12 +217,15 @@ def test_services_run_once_configured(golden):
 
 
 def test_media_mount_points_at_the_environments_file_system(golden):
-    drop_in = golden.file("/run/systemd/system/srv-media.mount.d/50-webcast-efs.conf").content_string
+    drop_in_file = golden.file("/run/systemd/system/srv-media.mount.d/50-webcast-efs.conf")
+    assert drop_in_file.exists, "webcast-efs-resolve wrote no drop-in for srv-media.mount"
+    drop_in = drop_in_file.content_string
     assert "What=fs-0123456789abcdef0.efs.eu-west-1.amazonaws.com:/" in drop_in, f"drop-in: {drop_in}"
 
 
 def test_cloudwatch_agent_configuration_is_rendered_for_the_environment(golden):
     path = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json"
+    assert golden.file(path).exists, f"{path} was not rendered at boot"
     config = json.loads(golden.file(path).content_string)
     groups = sorted(
         {item["log_group_name"] for item in config["logs"]["logs_collected"]["files"]["collect_list"]}

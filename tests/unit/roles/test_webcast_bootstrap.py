@@ -102,6 +102,19 @@ def test_with_every_parameter_the_program_writes_the_env_files_and_reports_ok(bo
 
 
 @mock_aws
+def test_every_env_file_names_the_project_env_and_region_the_cloudwatch_agent_reads(bootstrap, tmp_path):
+    seed(full_configuration())
+    assert bootstrap.main() == 0
+    # roles/cloudwatch_agent renders its configuration from these three, in any of the env files.
+    wanted = ('WEBCAST_PROJECT="webcast"', 'WEBCAST_ENV="unit"', f'WEBCAST_AWS_REGION="{REGION}"')
+    lacking = {
+        name: [line for line in wanted if line not in (tmp_path / "etc" / name).read_text()]
+        for name in ("app.env", "media.env", "efs.env", "relay.env")
+    }
+    assert lacking == dict.fromkeys(lacking, []), lacking
+
+
+@mock_aws
 def test_a_missing_parameter_is_named_and_nothing_is_written(bootstrap, tmp_path, capsys):
     values = full_configuration()
     del values["efs/file_system_id"]
