@@ -111,7 +111,7 @@ def test_every_env_file_names_the_project_env_and_region_the_cloudwatch_agent_re
         name: [line for line in wanted if line not in (tmp_path / "etc" / name).read_text()]
         for name in ("app.env", "media.env", "efs.env", "relay.env")
     }
-    assert lacking == dict.fromkeys(lacking, []), lacking
+    assert not any(lacking.values()), lacking
 
 
 @mock_aws
