@@ -72,6 +72,20 @@ def files_under(root: Path, *tops: str) -> Iterator[Path]:
                 yield path
 
 
+@pytest.fixture(scope="module")
+def matches(baked) -> dict[str, list[str]]:
+    """The files (under SEARCHED, below 1 MB) holding a private key or an AWS key: read once."""
+    found: dict[str, list[str]] = {"private_key": [], "aws_key": []}
+    for path in files_under(baked, *SEARCHED):
+        if path.stat().st_size >= 1_000_000:
+            continue
+        text = path.read_bytes()
+        for kind, pattern in (("private_key", PRIVATE_KEY), ("aws_key", AWS_KEY)):
+            if pattern.search(text):
+                found[kind].append("/" + str(path.relative_to(baked)))
+    return found
+
+
 def packaged_files(root: Path) -> set[str]:
     """Every path a Debian package of the image ships, from dpkg's lists."""
     shipped: set[str] = set()
@@ -98,28 +112,19 @@ def test_baked_bootstrap_configuration_names_no_environment(baked):
     assert not named, f"bootstrap.conf fixes what each instance must find at boot: {named}"
 
 
-def test_baked_image_holds_no_aws_credentials(baked):
+def test_baked_image_holds_no_aws_credentials(baked, matches):
     credential_files = [
         str(p.relative_to(baked))
         for p in (*baked.glob("root/.aws/*"), *baked.glob("home/*/.aws/*"), baked / "etc/boto.cfg")
         if p.exists()
     ]
-    keys = [
-        str(p.relative_to(baked))
-        for p in files_under(baked, *SEARCHED)
-        if p.stat().st_size < 1_000_000 and AWS_KEY.search(p.read_bytes())
-    ]
+    keys = matches["aws_key"]
     assert not credential_files and not keys, f"AWS credentials: files {credential_files}, keys in {keys}"
 
 
-def test_baked_image_holds_no_private_key_beyond_what_packages_ship(baked):
+def test_baked_image_holds_no_private_key_beyond_what_packages_ship(baked, matches):
     shipped = packaged_files(baked)
-    keys = [
-        "/" + str(p.relative_to(baked))
-        for p in files_under(baked, *SEARCHED)
-        if p.stat().st_size < 1_000_000 and PRIVATE_KEY.search(p.read_bytes())
-    ]
-    made_here = [key for key in keys if key not in shipped]
+    made_here = [key for key in matches["private_key"] if key not in shipped]
     host_keys = [str(p.relative_to(baked)) for p in baked.glob("etc/ssh/ssh_host_*")]
     assert not made_here and not host_keys, f"private keys: {made_here}, SSH host keys: {host_keys}"
 
@@ -171,9 +176,9 @@ def curl_head(host, path: str) -> dict[str, str]:
 
 
 def test_bootstrap_succeeds_with_the_environments_configuration(golden):
-    state = golden.check_output("systemctl show -P ActiveState,Result webcast-bootstrap.service")
+    state = golden.check_output("systemctl show --property=ActiveState,Result webcast-bootstrap.service")
     status = json.loads(golden.file("/run/webcast/bootstrap.json").content_string)
-    assert state.split() == ["active", "success"], state
+    assert sorted(state.split()) == ["ActiveState=active", "Result=success"], state
     assert (status["status"], status["missing"], status["errors"]) == ("ok", [], []), status
     assert status["parameter_prefix"] == PREFIX
 
