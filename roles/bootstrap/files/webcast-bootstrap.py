@@ -232,7 +232,13 @@ def render(ident: dict[str, str], p: dict[str, str], secrets: dict[str, list[str
     redis_token = secrets["redis"][0]
     sender_domain = p.get("smtp/sender_domain") or urlsplit(p["urls/public"]).hostname or ""
     region = p["env/region"]
-    common = {"WEBCAST_PROJECT": ident["project"], "WEBCAST_ENV": ident["env"], "AWS_REGION": region}
+    # WEBCAST_AWS_REGION: the name the CloudWatch agent's configuration reads (role cloudwatch_agent).
+    common = {
+        "WEBCAST_PROJECT": ident["project"],
+        "WEBCAST_ENV": ident["env"],
+        "WEBCAST_AWS_REGION": region,
+        "AWS_REGION": region,
+    }
     app = {
         **common,
         "AWS_DEFAULT_REGION": region,

@@ -68,14 +68,14 @@ def full_configuration() -> dict[str, str]:
         "redis/token_secret_arn": arn["redis"],
         "efs/file_system_id": "fs-0123",
         "efs/access_point_id": "fsap-0123",
-        "media/bucket": "media",
+        "s3/media_bucket": "media",
         "smtp/host": "email-smtp.eu-west-1.amazonaws.com",
         "smtp/port": "587",
-        "smtp/secret_arn": arn["smtp"],
+        "smtp/credentials_secret_arn": arn["smtp"],
         "urls/public": "https://unit.webcast.test",
         "urls/cdn": "https://cdn.example",
-        "hls/fragment_s": "2",
-        "region": REGION,
+        "media/hls_fragment_s": "2",
+        "env/region": REGION,
     }
 
 
@@ -102,6 +102,19 @@ def test_with_every_parameter_the_program_writes_the_env_files_and_reports_ok(bo
 
 
 @mock_aws
+def test_every_env_file_names_the_project_env_and_region_the_cloudwatch_agent_reads(bootstrap, tmp_path):
+    seed(full_configuration())
+    assert bootstrap.main() == 0
+    # roles/cloudwatch_agent renders its configuration from these three, in any of the env files.
+    wanted = ('WEBCAST_PROJECT="webcast"', 'WEBCAST_ENV="unit"', f'WEBCAST_AWS_REGION="{REGION}"')
+    lacking = {
+        name: [line for line in wanted if line not in (tmp_path / "etc" / name).read_text()]
+        for name in ("app.env", "media.env", "efs.env", "relay.env")
+    }
+    assert not any(lacking.values()), lacking
+
+
+@mock_aws
 def test_a_missing_parameter_is_named_and_nothing_is_written(bootstrap, tmp_path, capsys):
     values = full_configuration()
     del values["efs/file_system_id"]
@@ -117,9 +130,9 @@ def test_a_missing_parameter_is_named_and_nothing_is_written(bootstrap, tmp_path
 def test_a_secret_without_the_key_the_program_needs_is_named(bootstrap, tmp_path):
     values = full_configuration()
     secrets = boto3.client("secretsmanager", region_name=REGION)
-    values["smtp/secret_arn"] = secrets.create_secret(Name="webcast/unit/bad", SecretString='{"user": "x"}')[
-        "ARN"
-    ]
+    values["smtp/credentials_secret_arn"] = secrets.create_secret(
+        Name="webcast/unit/bad", SecretString='{"user": "x"}'
+    )["ARN"]
     seed(values)
     assert bootstrap.main() == 1
     errors = json.loads((tmp_path / "run/bootstrap.json").read_text())["errors"]
