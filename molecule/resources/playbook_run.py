@@ -8,7 +8,6 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-
 # Molecule sets ANSIBLE_FORCE_COLOR for its own subprocesses when it colours its output, and that
 # beats ANSIBLE_NOCOLOR: the recap would not parse. Both are turned off below, and any colour left
 # is stripped.
