@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PY := .venv/bin/python
 
-.PHONY: help setup up down app-wheel bake audit test lint unit molecule bench bench-inventory emulator-start emulator-stop emulator-status emulator-reset
+.PHONY: help setup up down app-wheel bake audit teardown recover test test-reliability lint unit molecule bench bench-inventory bench-image bench-webcast emulator-start emulator-stop emulator-status emulator-reset
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -12,10 +12,11 @@ help: ## List the targets
 setup: ## Install packages, podman settings, .venv and the base image (idempotent, root)
 	@tools/setup.sh
 
-up: setup ## Start the emulator, bake (or reuse) the golden image, provision the local environment
+up: setup ## Start the emulator, bake (or reuse) the golden image, provision the local environment, start the data plane
 	@$(PY) -m tools.emulator start
 	@tools/bake.sh
 	ansible-playbook -i inventories/local playbooks/site.yml
+	@$(PY) -m tools.dataplane up --demo
 
 app-wheel: setup ## Build the app's wheel (app/dist), hls.js inside
 	@app/build.sh
@@ -24,11 +25,15 @@ bake: setup ## Bake the golden image: the container image and its AMI in the emu
 	@$(PY) -m tools.emulator start
 	@tools/bake.sh
 
-down: ## Stop what `make up` started (the emulator, and with it the environment)
+down: ## Stop what `make up` started: the data plane's containers, then the emulator (harmless when stopped)
+	@$(PY) -m tools.dataplane down
 	@$(PY) -m tools.emulator stop
 
 test: setup ## Lint, unit tests and molecule scenarios, on an emulator of their own (port 4567)
 	@tools/test.sh
+
+test-reliability: setup ## Reliability suite: drift repaired, crashes survived, bad input refused (emulator 4567)
+	@tools/reliability.sh
 
 lint: ## ansible-lint (production), yamllint, ruff, and packer fmt/validate when templates exist
 	@tools/test.sh lint
@@ -42,8 +47,20 @@ molecule: ## The molecule scenarios (network against the emulator, host roles in
 bench: ## Time site.yml on the emulator: the first converge and no-op runs (medians)
 	@$(PY) tools/bench_converge.py
 
+bench-image: ## Time the golden image: cold and incremental bakes, size, boot-to-healthy against configure-at-boot (medians)
+	@$(PY) tools/bench_image.py
+
+bench-webcast: ## One instance's HLS throughput vs stock nginx (wrk), the CDN's origin load as viewers grow, viewers per instance
+	@$(PY) tools/bench_webcast.py
+
 bench-inventory: ## Time the fleet inventory against aws_ec2: 1,000 and 5,000 instances, cold and cached
 	@$(PY) tools/bench_inventory.py
+
+teardown: ## Tear an environment down (ENV=local; CONFIRM=<env> for a protected one; CHECK=1 only lists)
+	ansible-playbook -i inventories/$(or $(ENV),local) playbooks/teardown.yml $(if $(CONFIRM),-e webcast_teardown_confirm=$(CONFIRM)) $(if $(CHECK),--check)
+
+recover: ## Restore ENV's database and file system into a recovery environment (INTO=dr)
+	ansible-playbook -i inventories/$(or $(ENV),local) playbooks/recover.yml -e webcast_recovery_env=$(or $(INTO),dr)
 
 audit: ## Security audit of an environment (ENV=local by default): fails on any finding
 	ansible-playbook -i inventories/$(or $(ENV),local) playbooks/audit.yml

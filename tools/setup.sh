@@ -18,6 +18,8 @@ PACKAGES=(
   debootstrap                             # the base image
   time                                    # GNU time: peak memory in the inventory benchmark and its test
   mariadb-server redis-server             # the app's tests start their own, on loopback ports
+  ffmpeg                                  # the webcast scenario publishes a test stream; the benches make segments
+  wrk                                     # make bench-webcast: HLS origin throughput
 )
 # The app's build fetches hls.js with npm: Debian's npm, unless a Node.js with npm is there already
 # (NodeSource's nodejs carries its own npm and conflicts with Debian's).

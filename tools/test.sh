@@ -16,8 +16,10 @@ export PY_COLORS="${PY_COLORS:-0}"
 
 stages=("$@")
 ((${#stages[@]})) || stages=(lint unit molecule)
-# The cloud tiers against the emulator, then each host role in a podman systemd container.
+# The cloud tiers against the emulator, then each host role in a podman systemd container, then the
+# golden image (baked before them, or reused when current): booted alone, then a live webcast.
 MOLECULE_SCENARIOS=(platform common hardening media_server cloudwatch_agent bootstrap efs_client ses_relay webcast_app)
+IMAGE_SCENARIOS=(image webcast)
 
 declare -A result
 pytest_summary=""
@@ -67,6 +69,11 @@ molecule_stage() {
     stage "molecule $scenario" molecule test -s "$scenario"
     # The security audit reads the environment the platform scenario left in the emulator.
     [[ "$scenario" == platform ]] && stage audit ansible-playbook -i inventories/local playbooks/audit.yml -e webcast_env=molecule
+  done
+  stage bake tools/bake.sh
+  [[ "${result[bake]}" == ok* ]] || return
+  for scenario in "${IMAGE_SCENARIOS[@]}"; do
+    stage "molecule $scenario" molecule test -s "$scenario"
   done
 }
 
