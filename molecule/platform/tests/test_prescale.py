@@ -1,0 +1,100 @@
+"""playbooks/prescale.yml on the converged environment: scheduled actions at the formula's times and
+sizes, once; bad input refused before any AWS call; cancelling removes them (and leaves nothing)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import ENV, ROOT
+from playbook_run import PlaybookRun, run_playbook
+
+NAME = f"webcast-{ENV}-app"
+EVENT = "verify-event"
+START = (datetime.now(UTC) + timedelta(days=3)).replace(hour=18, minute=0, second=0, microsecond=0)
+
+
+def prescale(*extra: str) -> PlaybookRun:
+    return run_playbook(
+        [
+            "-i",
+            "inventories/local",
+            "playbooks/prescale.yml",
+            "-e",
+            f"webcast_env={ENV}",
+            "-e",
+            f"aws_event_scaling_event={EVENT}",
+            *extra,
+        ],
+        ROOT,
+    )
+
+
+EVENT_ARGS = [
+    "-e", f"aws_event_scaling_start={START:%Y-%m-%dT%H:%M:%SZ}",
+    "-e", "aws_event_scaling_duration_min=90",
+    "-e", "aws_event_scaling_viewers=300",
+    "-e", "aws_event_scaling_viewers_per_instance=200",
+]  # fmt: skip
+
+
+def event_actions(autoscaling) -> dict:
+    actions = autoscaling.describe_scheduled_actions(AutoScalingGroupName=NAME)["ScheduledUpdateGroupActions"]
+    return {
+        a["ScheduledActionName"]: a for a in actions if a["ScheduledActionName"].startswith(f"event-{EVENT}")
+    }
+
+
+@pytest.fixture(scope="module")
+def autoscaling(aws):
+    client = aws("autoscaling")
+    yield client
+    prescale("-e", "aws_event_scaling_state=absent")
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        (
+            "aws_event_scaling_start=2020-01-01T00:00:00Z",
+            "aws_event_scaling_start is 2020-01-01T00:00:00Z, which is past",
+        ),
+        ("aws_event_scaling_start=tomorrow", "aws_event_scaling_start is 'tomorrow'"),
+        ("aws_event_scaling_duration_min=-10", "aws_event_scaling_duration_min is -10"),
+        ("aws_event_scaling_viewers=-5", "aws_event_scaling_viewers is -5"),
+        ("aws_event_scaling_viewers=100000", "above the group's maximum of 2"),
+    ],
+)
+def test_bad_input_is_refused_before_any_aws_call(autoscaling, override, named):
+    run = prescale(*EVENT_ARGS, "-e", override)
+    assert run.returncode != 0
+    assert named in run.stdout, run.tail()
+    assert "Check that the group exists" not in run.stdout, "an AWS call ran before the input was refused"
+    assert event_actions(autoscaling) == {}
+
+
+def test_the_group_scales_out_before_the_event_and_back_after_it_at_the_computed_sizes(autoscaling, settings):
+    run = prescale(*EVENT_ARGS)
+    assert run.returncode == 0, run.tail()
+    found = event_actions(autoscaling)
+    out, back = found[f"event-{EVENT}-scale-out"], found[f"event-{EVENT}-scale-in"]
+    # ceil(300 x 1.3 / 200) = 2 instances, 30 minutes before the start; back 15 minutes after the end.
+    assert (out["StartTime"], out["MinSize"], out["DesiredCapacity"]) == (START - timedelta(minutes=30), 2, 2)
+    assert out["MaxSize"] == settings["webcast_asg_max_size"]
+    assert back["StartTime"] == START + timedelta(minutes=90 + 15)
+    assert back["MinSize"] == settings["webcast_asg_min_size"]
+    assert back.get("DesiredCapacity") is None, back
+
+
+def test_a_second_prescale_for_the_same_event_changes_nothing(autoscaling):
+    run = prescale(*EVENT_ARGS)
+    assert run.returncode == 0, run.tail()
+    assert run.changed_per_host == [0], run.changed_tasks
+
+
+def test_cancelling_the_event_removes_its_actions_and_a_second_cancel_changes_nothing(autoscaling):
+    first = prescale("-e", "aws_event_scaling_state=absent")
+    second = prescale("-e", "aws_event_scaling_state=absent")
+    assert first.returncode == 0 and second.returncode == 0, first.tail()
+    assert event_actions(autoscaling) == {}
+    assert second.changed_per_host == [0], second.changed_tasks
