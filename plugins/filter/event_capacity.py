@@ -85,12 +85,12 @@ def event_capacity_errors(event: dict[str, Any]) -> list[str]:
         most = _MOST.get(key)
         if number is None or number < least or (most is not None and number > most):
             allowed = f"a whole number from {least}" + (f" to {most}" if most is not None else " up")
-            errors.append(f"{prefix}{key} is {value!r}; allowed: {allowed}")
+            errors.append(f"{prefix}{key} is {value}; allowed: {allowed}")
     try:
         start = _utc(event.get("start"))
     except (TypeError, ValueError):
         errors.append(
-            f"{prefix}start is {event.get('start')!r}; "
+            f"{prefix}start is {event.get('start')}; "
             "allowed: an ISO 8601 UTC time such as 2026-12-01T18:00:00Z"
         )
     else:
