@@ -108,7 +108,7 @@ def test_an_unknown_image_version_is_refused_with_the_versions_there_are(ec2):
     before = latest_version(ec2)
     run = deploy("-e", "aws_compute_image_version=7.7.7")
     assert run.returncode != 0
-    assert "aws_compute_image_version is '7.7.7', which no approved webcast image carries" in run.stdout, (
+    assert "aws_compute_image_version is '7.7.7', which no approved webcast image carries" in flat(run), (
         run.tail()
     )
     assert latest_version(ec2) == before
