@@ -153,7 +153,7 @@ def test_a_deploy_rolls_the_newest_image_with_a_canary_and_reports_what_changed(
         True,
     )
     assert "% replaced" in run.stdout, "no progress was printed"
-    assert f"{old_version} -> {version}" in run.stdout and new in flat(run), run.tail()
+    assert f"{old_version} -> {version}" in flat(run) and new in flat(run), run.tail()
 
 
 def test_deploying_the_image_already_running_changes_nothing():
