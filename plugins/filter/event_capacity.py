@@ -39,7 +39,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: instances, peak_origin_viewers, start, end, scale_out_at and scale_in_at (ISO 8601 UTC).
+  description: instances, peak_origin_viewers, start, end, scale_out_at and scale_in_at (ISO 8601 UTC),
+    and for each a cron recurrence that fires then (scale_out_recurrence) and its end (scale_out_until).
   type: dict
 """
 
@@ -120,13 +121,27 @@ def _plan(event: dict[str, Any]) -> dict[str, Any]:
     needed = math.ceil(
         origin * (100 + int(event["headroom_percent"])) / 100 / int(event["viewers_per_instance"])
     )
+    scale_out = start - timedelta(minutes=int(event["lead_min"]))
+    scale_in = end + timedelta(minutes=int(event["tail_min"]))
     return {
         "instances": max(needed, int(event["min_size"])),
         "peak_origin_viewers": origin,
         "start": f"{start:%Y-%m-%dT%H:%M:%SZ}",
         "end": f"{end:%Y-%m-%dT%H:%M:%SZ}",
-        "scale_out_at": f"{start - timedelta(minutes=int(event['lead_min'])):%Y-%m-%dT%H:%M:%SZ}",
-        "scale_in_at": f"{end + timedelta(minutes=int(event['tail_min'])):%Y-%m-%dT%H:%M:%SZ}",
+        "scale_out_at": f"{scale_out:%Y-%m-%dT%H:%M:%SZ}",
+        "scale_in_at": f"{scale_in:%Y-%m-%dT%H:%M:%SZ}",
+        **_once("scale_out", scale_out),
+        **_once("scale_in", scale_in),
+    }
+
+
+def _once(name: str, when: datetime) -> dict[str, str]:
+    """A cron recurrence that fires at `when` (its minute, hour, day and month), and the end of the
+    schedule an hour later, so that it fires once: community.aws.autoscaling_scheduled_action
+    requires a recurrence, so a one-time action is written as one."""
+    return {
+        f"{name}_recurrence": f"{when.minute} {when.hour} {when.day} {when.month} *",
+        f"{name}_until": f"{when + timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}",
     }
 
 

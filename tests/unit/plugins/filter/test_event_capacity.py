@@ -58,6 +58,12 @@ def test_scale_out_is_the_lead_before_the_start_and_scale_in_the_tail_after_the_
     )
 
 
+def test_each_action_is_a_recurrence_that_fires_once_at_its_time() -> None:
+    plan = event_capacity(event())
+    assert (plan["scale_out_recurrence"], plan["scale_out_until"]) == ("30 17 1 12 *", "2026-12-01T18:30:00Z")
+    assert (plan["scale_in_recurrence"], plan["scale_in_until"]) == ("45 19 1 12 *", "2026-12-01T20:45:00Z")
+
+
 def test_above_the_groups_maximum_is_refused_with_the_figures() -> None:
     with pytest.raises(AnsibleFilterError, match=r"needs 52 instances .* above the group's maximum of 40"):
         event_capacity(event(max_size=40))
