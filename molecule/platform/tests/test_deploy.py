@@ -71,7 +71,14 @@ def last_refresh(autoscaling) -> dict:
 @pytest.fixture(scope="module")
 def images(ec2, autoscaling) -> Iterator[dict]:
     """Registers approved images on demand (images.new(version, unhealthy=False)); cleans up after."""
-    source = template_image(ec2, group(autoscaling)["LaunchTemplate"]["Version"])
+    approved = ec2.describe_images(
+        Owners=["self"],
+        Filters=[
+            {"Name": "tag:Project", "Values": ["webcast"]},
+            {"Name": "tag:Approved", "Values": ["true"]},
+        ],
+    )["Images"]
+    source = max(approved, key=lambda image: image["CreationDate"])["ImageId"]
     made: list[str] = []
 
     def new(version: str, unhealthy: bool = False) -> str:
