@@ -8,7 +8,9 @@ onto a new launch template version (aws_compute after a new golden image).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -169,3 +171,154 @@ def test_with_the_tags_fix_tags_are_listed_by_key_and_a_second_run_changes_nothi
     assert (first["changed"], second["changed"]) == (True, False)
     keys = [tag["Key"] for tag in listed["AutoScalingGroups"][0]["Tags"]]
     assert keys == sorted(keys) == ["Environment", "Name", "Project"]
+
+
+# --- refreshes that progress, roll out a desired configuration, roll back ----------------------
+
+
+@pytest.fixture
+def fleet(monkeypatch) -> Iterator[dict[str, Any]]:
+    """A group of 4 instances on launch template version 1, a version 2 (a newer image) to roll to,
+    and the refreshes' clock in the test's hands (fleet["later"](seconds) moves it on)."""
+    from tools.emulator import fixes_autoscaling
+
+    now = [time.time()]
+    monkeypatch.setattr(fixes_autoscaling, "time", SimpleNamespace(time=lambda: now[0]))
+
+    def later(seconds: float) -> None:
+        now[0] += seconds
+
+    with mock_aws(), refresh_fix():
+        ec2 = boto3.client("ec2", region_name=REGION)
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/24")["Subnet"]["SubnetId"]
+        old = ec2.register_image(Name="old", RootDeviceName="/dev/xvda")["ImageId"]
+        new = ec2.register_image(Name="new", RootDeviceName="/dev/xvda")["ImageId"]
+        template = ec2.create_launch_template(
+            LaunchTemplateName="fleet", LaunchTemplateData={"ImageId": old}
+        )["LaunchTemplate"]["LaunchTemplateId"]
+        ec2.create_launch_template_version(LaunchTemplateId=template, LaunchTemplateData={"ImageId": new})
+        client = boto3.client("autoscaling", region_name=REGION)
+        client.create_auto_scaling_group(
+            AutoScalingGroupName="fleet",
+            LaunchTemplate={"LaunchTemplateId": template, "Version": "1"},
+            MinSize=0,
+            MaxSize=8,
+            DesiredCapacity=4,
+            VPCZoneIdentifier=subnet,
+        )
+        yield {"client": client, "ec2": ec2, "template": template, "old": old, "new": new, "later": later}
+
+
+def start(fleet: dict[str, Any], **preferences: Any) -> str:
+    return fleet["client"].start_instance_refresh(
+        AutoScalingGroupName="fleet",
+        DesiredConfiguration={"LaunchTemplate": {"LaunchTemplateId": fleet["template"], "Version": "2"}},
+        Preferences={"MinHealthyPercentage": 100, "SkipMatching": True, **preferences},
+    )["InstanceRefreshId"]
+
+
+def latest(fleet: dict[str, Any]) -> dict[str, Any]:
+    return fleet["client"].describe_instance_refreshes(AutoScalingGroupName="fleet")["InstanceRefreshes"][0]
+
+
+def images(fleet: dict[str, Any]) -> list[str]:
+    group = fleet["client"].describe_auto_scaling_groups(AutoScalingGroupNames=["fleet"])[
+        "AutoScalingGroups"
+    ][0]
+    ids = [i["InstanceId"] for i in group["Instances"]]
+    found = fleet["ec2"].describe_instances(InstanceIds=ids)["Reservations"]
+    return sorted("new" if i["ImageId"] == fleet["new"] else "old" for r in found for i in r["Instances"])
+
+
+def group_version(fleet: dict[str, Any]) -> str:
+    group = fleet["client"].describe_auto_scaling_groups(AutoScalingGroupNames=["fleet"])[
+        "AutoScalingGroups"
+    ][0]
+    return group["LaunchTemplate"]["Version"]
+
+
+def test_a_refresh_is_pending_first_then_replaces_every_instance_and_moves_the_group(fleet):
+    start(fleet)
+    assert (latest(fleet)["Status"], latest(fleet)["PercentageComplete"]) == ("Pending", 0)
+    fleet["later"](2.5)
+    done = latest(fleet)
+    assert (done["Status"], done["PercentageComplete"], done["InstancesToUpdate"]) == ("Successful", 100, 0)
+    assert images(fleet) == ["new"] * 4
+    assert group_version(fleet) == "2"
+
+
+def test_a_checkpoint_replaces_its_share_then_waits_its_delay(fleet):
+    start(fleet, CheckpointPercentages=[50, 100], CheckpointDelay=3600)
+    fleet["later"](2.5)
+    paused = latest(fleet)
+    assert (paused["Status"], paused["PercentageComplete"], paused["InstancesToUpdate"]) == (
+        "InProgress",
+        50,
+        2,
+    )
+    assert images(fleet) == ["new", "new", "old", "old"]
+    assert group_version(fleet) == "1", "the group moved before the refresh succeeded"
+
+
+def test_a_rollback_puts_back_instances_of_the_old_configuration(fleet):
+    start(fleet, CheckpointPercentages=[50], CheckpointDelay=3600, AutoRollback=True)
+    fleet["later"](2.5)
+    fleet["client"].rollback_instance_refresh(AutoScalingGroupName="fleet")
+    assert latest(fleet)["Status"] == "RollbackInProgress"
+    fleet["later"](2.5)
+    done = latest(fleet)
+    assert done["Status"] == "RollbackSuccessful"
+    assert done["RollbackDetails"]["PercentageCompleteOnRollback"] == 50
+    assert images(fleet) == ["old"] * 4
+    assert group_version(fleet) == "1"
+
+
+def test_instances_of_an_unhealthy_image_make_auto_rollback_roll_back(fleet):
+    from tools.emulator.fixes_autoscaling import HEALTH_TAG
+
+    fleet["ec2"].create_tags(Resources=[fleet["new"]], Tags=[{"Key": HEALTH_TAG, "Value": "unhealthy"}])
+    start(fleet, AutoRollback=True)
+    fleet["later"](3.5)  # pending, the first batch fails, rolled back
+    assert latest(fleet)["Status"] == "RollbackSuccessful"
+    assert images(fleet) == ["old"] * 4
+    assert group_version(fleet) == "1"
+
+
+def test_without_auto_rollback_an_unhealthy_image_fails_the_refresh(fleet):
+    from tools.emulator.fixes_autoscaling import HEALTH_TAG
+
+    fleet["ec2"].create_tags(Resources=[fleet["new"]], Tags=[{"Key": HEALTH_TAG, "Value": "unhealthy"}])
+    start(fleet, AutoRollback=False)
+    fleet["later"](2.5)
+    assert latest(fleet)["Status"] == "Failed"
+    assert group_version(fleet) == "1"
+
+
+def test_a_refresh_without_a_desired_configuration_cannot_be_rolled_back(fleet):
+    fleet["client"].start_instance_refresh(AutoScalingGroupName="fleet")
+    with pytest.raises(fleet["client"].exceptions.ClientError) as error:
+        fleet["client"].rollback_instance_refresh(AutoScalingGroupName="fleet")
+    assert error.value.response["Error"]["Code"] == "IrreversibleInstanceRefresh"
+
+
+def test_rolling_back_without_an_active_refresh_is_an_error(fleet):
+    with pytest.raises(fleet["client"].exceptions.ClientError) as error:
+        fleet["client"].rollback_instance_refresh(AutoScalingGroupName="fleet")
+    assert error.value.response["Error"]["Code"] == "ActiveInstanceRefreshNotFound"
+
+
+def test_a_cancelled_refresh_stops_where_it_is(fleet):
+    start(fleet, CheckpointPercentages=[50], CheckpointDelay=3600)
+    fleet["later"](2.5)
+    fleet["client"].cancel_instance_refresh(AutoScalingGroupName="fleet")
+    fleet["later"](2.5)
+    assert latest(fleet)["Status"] == "Cancelled"
+    assert images(fleet) == ["new", "new", "old", "old"]
+
+
+def test_a_second_refresh_is_refused_while_one_is_active(fleet):
+    start(fleet, CheckpointPercentages=[50], CheckpointDelay=3600)
+    with pytest.raises(fleet["client"].exceptions.ClientError) as error:
+        start(fleet)
+    assert error.value.response["Error"]["Code"] == "InstanceRefreshInProgress"
