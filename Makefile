@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PY := .venv/bin/python
 
-.PHONY: help setup up down app-wheel bake audit teardown recover test test-reliability lint unit molecule bench bench-inventory bench-image bench-webcast emulator-start emulator-stop emulator-status emulator-reset
+.PHONY: help setup up down app-wheel bake audit deploy prescale teardown recover test test-reliability lint unit molecule bench bench-inventory bench-image bench-webcast emulator-start emulator-stop emulator-status emulator-reset
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -55,6 +55,12 @@ bench-webcast: ## One instance's HLS throughput vs stock nginx (wrk), the CDN's 
 
 bench-inventory: ## Time the fleet inventory against aws_ec2: 1,000 and 5,000 instances, cold and cached
 	@$(PY) tools/bench_inventory.py
+
+deploy: ## Roll the newest approved golden image onto ENV (local by default): canary, progress, rollback
+	ansible-playbook -i inventories/$(or $(ENV),local) playbooks/deploy.yml
+
+prescale: ## Pre-scale ENV for an event: EVENT=launch START=2026-12-01T18:00:00Z DURATION=90 VIEWERS=20000
+	ansible-playbook -i inventories/$(or $(ENV),local) playbooks/prescale.yml -e aws_event_scaling_event=$(EVENT) -e aws_event_scaling_start=$(START) -e aws_event_scaling_duration_min=$(DURATION) -e aws_event_scaling_viewers=$(VIEWERS)
 
 teardown: ## Tear an environment down (ENV=local; CONFIRM=<env> for a protected one; CHECK=1 only lists)
 	ansible-playbook -i inventories/$(or $(ENV),local) playbooks/teardown.yml $(if $(CONFIRM),-e webcast_teardown_confirm=$(CONFIRM)) $(if $(CHECK),--check)
