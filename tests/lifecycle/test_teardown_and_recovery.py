@@ -25,7 +25,8 @@ ENV = "molecule"
 RECOVERY_ENV = "dr"
 PROJECT = "webcast"
 REGION = "eu-west-1"
-ENDPOINT = os.environ.get("WEBCAST_AWS_ENDPOINT_URL", "http://127.0.0.1:4567")
+# Its own variable: the tests' root conftest removes WEBCAST_AWS_ENDPOINT_URL before this is read.
+ENDPOINT = os.environ.get("WEBCAST_LIFECYCLE_ENDPOINT_URL", "http://127.0.0.1:4567")
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("WEBCAST_LIFECYCLE") != ENV,
@@ -43,12 +44,14 @@ def aws(service: str, region: str = REGION) -> Any:
     )
 
 
-def playbook(name: str, *args: str, env: str = ENV) -> subprocess.CompletedProcess:
+def playbook(
+    name: str, *args: str, env: str = ENV, inventory: str = "inventories/local"
+) -> subprocess.CompletedProcess:
     """ansible-playbook against the local inventory; the run, with its output."""
     command = [
         "ansible-playbook",
         "-i",
-        "inventories/local",
+        inventory,
         f"playbooks/{name}",
         "-e",
         f"webcast_env={env}",
