@@ -136,6 +136,5 @@ def test_a_secret_without_the_key_the_program_needs_is_named(bootstrap, tmp_path
     seed(values)
     assert bootstrap.main() == 1
     errors = json.loads((tmp_path / "run/bootstrap.json").read_text())["errors"]
-    assert errors == [
-        f"secret {values['smtp/secret_arn']} (from {PREFIX}smtp/secret_arn) has no username or smtp_username"
-    ]
+    name = "smtp/credentials_secret_arn"
+    assert errors == [f"secret {values[name]} (from {PREFIX}{name}) has no username or smtp_username"]
