@@ -396,14 +396,16 @@ def seed_runtime_parameters(endpoint: str, fragment_s: int) -> None:
         "redis/token_secret_arn": secret(f"{PROJECT}/{ENV}/redis", {"token": "bench-only"}),
         "efs/file_system_id": "fs-0123456789abcdef0",
         "efs/access_point_id": "fsap-0123456789abcdef0",
-        "media/bucket": f"{PROJECT}-{ENV}-media",
+        "s3/media_bucket": f"{PROJECT}-{ENV}-media",
         "smtp/host": "smtp.bench.invalid",
         "smtp/port": "587",
-        "smtp/secret_arn": secret(f"{PROJECT}/{ENV}/smtp", {"username": "bench", "password": "bench-only"}),
+        "smtp/credentials_secret_arn": secret(
+            f"{PROJECT}/{ENV}/smtp", {"username": "bench", "password": "bench-only"}
+        ),
         "urls/public": "https://bench.webcast.test",
         "urls/cdn": "https://bench.webcast.test",
-        "hls/fragment_s": str(fragment_s),
-        "region": REGION,
+        "media/hls_fragment_s": str(fragment_s),
+        "env/region": REGION,
     }
     for name, value in values.items():
         ssm.put_parameter(Name=prefix + name, Value=value, Type="String", Overwrite=True)
