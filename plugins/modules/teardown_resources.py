@@ -565,7 +565,7 @@ def s3_bucket(t: Teardown, res: dict[str, Any]) -> None:
         t.kept.append(f"s3_bucket {res['name']}: holds {len(versions)}{more} object versions")
         return
 
-    def delete() -> None:
+    def empty() -> None:
         for page in s3.get_paginator("list_object_versions").paginate(Bucket=res["name"]):
             objects = [
                 {"Key": v["Key"], "VersionId": v["VersionId"]}
@@ -575,7 +575,18 @@ def s3_bucket(t: Teardown, res: dict[str, Any]) -> None:
                 s3.delete_objects(
                     Bucket=res["name"], Delete={"Objects": batch, "Quiet": True}, aws_retry=True
                 )
-        s3.delete_bucket(Bucket=res["name"], aws_retry=True)
+
+    def delete() -> None:
+        # The logs bucket keeps receiving while it is emptied (the access logs of the other buckets'
+        # deletion, delivered late): empty it again until the delete goes through.
+        for attempt in range(5):
+            empty()
+            try:
+                s3.delete_bucket(Bucket=res["name"], aws_retry=True)
+                return
+            except is_boto3_error_code("BucketNotEmpty"):
+                if attempt == 4:
+                    raise
 
     more = "+" if listing.get("IsTruncated") else ""
     emptied = f" (emptied: {len(versions)}{more} versions)" if versions else ""
