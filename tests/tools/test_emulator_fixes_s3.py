@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 from ansible_collections.community.aws.plugins.modules import s3_logging as s3_logging_module
+from botocore.exceptions import ClientError
 from emulator_helpers import REGION, fix, run_module
 from moto import mock_aws
 
@@ -104,3 +105,44 @@ def test_with_the_fix_the_s3_logging_module_enables_logging_and_a_second_run_cha
         second = run_module(capsys, s3_logging_module, **wanted)
     assert first["changed"] is True, first
     assert second["changed"] is False, second
+
+
+# --- a TLS-only bucket's objects, over the emulator's plain HTTP standing for HTTPS ----------------
+
+
+def https_fix():
+    return fix("bucket_policy_over_https").patch()
+
+
+def put_object_then_delete(s3: Any) -> list[dict[str, Any]]:
+    s3.put_object(Bucket=TARGET, Key="s3/log-1", Body=b"log line")
+    answer = s3.delete_objects(Bucket=TARGET, Delete={"Objects": [{"Key": "s3/log-1"}], "Quiet": True})
+    return answer.get("Errors", [])
+
+
+def test_without_the_fix_a_tls_only_bucket_refuses_its_objects_to_the_account_itself(s3):
+    put_policy(s3, TLS_ONLY)
+    with pytest.raises(ClientError, match="Forbidden"):
+        s3.put_object(Bucket=TARGET, Key="s3/log-1", Body=b"log line")
+
+
+def test_with_the_fix_a_tls_only_bucket_reads_and_deletes_its_objects(s3):
+    put_policy(s3, TLS_ONLY, ACCESS_LOGS)
+    with https_fix():
+        s3.put_object(Bucket=TARGET, Key="s3/log-0", Body=b"kept")
+        assert s3.get_object(Bucket=TARGET, Key="s3/log-0")["Body"].read() == b"kept"
+        assert put_object_then_delete(s3) == []
+    assert "Contents" not in s3.list_objects_v2(Bucket=TARGET, Prefix="s3/log-1")
+
+
+def test_with_the_fix_a_deny_without_the_tls_condition_still_denies(s3):
+    deny_delete = {
+        "Sid": "NoDeletes",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:DeleteObject",
+        "Resource": f"arn:aws:s3:::{TARGET}/*",
+    }
+    put_policy(s3, TLS_ONLY, deny_delete)
+    with https_fix():
+        assert [e["Code"] for e in put_object_then_delete(s3)] == ["AccessDenied"]

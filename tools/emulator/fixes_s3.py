@@ -1,4 +1,5 @@
-"""S3 fixes: what PutBucketLogging accepts as the target bucket's permission for log delivery."""
+"""S3 fixes: what PutBucketLogging accepts as the target bucket's permission for log delivery, and
+bucket policies' TLS-only statements on the emulator's plain-HTTP endpoint."""
 
 from __future__ import annotations
 
@@ -60,11 +61,52 @@ def _s3_logging_policy_as_iam_reads_it() -> AbstractContextManager:
     )
 
 
+def _is_tls_only_deny(statement: dict[str, Any]) -> bool:
+    """A Deny that applies only to requests not made over TLS (aws:SecureTransport false)."""
+    condition = statement.get("Condition") or {}
+    return (
+        statement.get("Effect") == "Deny"
+        and list(condition) == ["Bool"]
+        and {key.lower(): value for key, value in condition["Bool"].items()}
+        in ({"aws:securetransport": "false"}, {"aws:securetransport": ["false"]})
+    )
+
+
+def _bucket_policy_over_https() -> AbstractContextManager:
+    """AWS applies a bucket policy's TLS-only deny to plain-HTTP requests only; its endpoints are HTTPS.
+
+    moto's object-level permission check (GetObject, HeadObject, DeleteObjects) evaluates a bucket
+    policy's statements without their conditions, so the usual "Deny s3:* when aws:SecureTransport
+    is false" denies every object request, the emulator's plain-HTTP requests standing for HTTPS
+    ones included: no object of a TLS-only bucket can be read or deleted, and a teardown cannot
+    empty one. The fix evaluates the policy as AWS would for a request over TLS: without those
+    statements. Every other statement is evaluated as moto does.
+    """
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = json.loads(self.policy.decode())
+        statements = [s for s in _as_list(policy.get("Statement")) if not _is_tls_only_deny(s)]
+        return IAMPolicy(json.dumps({**policy, "Statement": statements})).is_action_permitted(
+            action, resource
+        )
+
+    return mock.patch.object(FakeBucket, "get_permission", get_permission)
+
+
 FIXES: tuple[Fix, ...] = (
     Fix(
         name="s3_logging_policy_as_iam_reads_it",
         aws_behaviour="PutBucketLogging accepts a target bucket policy that lets logging.s3.amazonaws.com "
         "put objects under the prefix, whatever else the policy holds",
         patch=_s3_logging_policy_as_iam_reads_it,
+    ),
+    Fix(
+        name="bucket_policy_over_https",
+        aws_behaviour="a bucket policy's deny on aws:SecureTransport false leaves requests over TLS alone",
+        patch=_bucket_policy_over_https,
     ),
 )
