@@ -71,10 +71,15 @@ molecule_stage() {
     [[ "$scenario" == platform ]] && stage audit ansible-playbook -i inventories/local playbooks/audit.yml -e webcast_env=molecule
   done
   stage bake tools/bake.sh
-  [[ "${result[bake]}" == ok* ]] || return
-  for scenario in "${IMAGE_SCENARIOS[@]}"; do
-    stage "molecule $scenario" molecule test -s "$scenario"
-  done
+  if [[ "${result[bake]}" == ok* ]]; then
+    for scenario in "${IMAGE_SCENARIOS[@]}"; do
+      stage "molecule $scenario" molecule test -s "$scenario"
+    done
+  fi
+  # Last, since it removes the environment the platform scenario converged: recover its database and
+  # file system into `dr`, then tear `molecule` down (check mode, for real, and again).
+  stage lifecycle env WEBCAST_LIFECYCLE=molecule WEBCAST_LIFECYCLE_ENDPOINT_URL="$WEBCAST_AWS_ENDPOINT_URL" \
+    pytest -q -p no:cacheprovider tests/lifecycle
 }
 
 for name in "${stages[@]}"; do

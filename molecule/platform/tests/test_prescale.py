@@ -81,7 +81,13 @@ def test_bad_input_is_refused_naming_each_variable_before_any_aws_call(autoscali
 
 
 def test_an_event_beyond_the_groups_maximum_is_refused_with_the_figures(autoscaling):
-    run = prescale(*EVENT_ARGS[:-4], "-e", "aws_event_scaling_viewers=100000")
+    run = prescale(
+        *EVENT_ARGS[:-4],
+        "-e",
+        "aws_event_scaling_viewers_per_instance=200",
+        "-e",
+        "aws_event_scaling_viewers=100000",
+    )
     assert run.returncode != 0
     assert "needs 650 instances" in flat(run) and "above the group's maximum of 2" in flat(run), run.tail()
     assert event_actions(autoscaling) == {}
