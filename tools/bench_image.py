@@ -146,8 +146,11 @@ def boot_configure_at_boot(directory: Path, endpoint: str) -> float:
     run(*local_instance.run_args(NAME, local_instance.BASE, directory, publish=True))
     run("ansible-playbook", "-i", f"{NAME},", "-c", "containers.podman.podman", "playbooks/bake.yml",
         "-e", "bake_version=configure-at-boot", env=env, timeout=3600)  # fmt: skip
-    # What the boot would have started had the units existed: the bootstrap, then what reads it.
+    # What the boot would have started had the units existed: the bootstrap, then what reads it. The
+    # roles set the mount point's mode over the bind-mounted stand-in for EFS; the access point would
+    # present it writable again (local_instance.py), so the same is done here.
     run("podman", "exec", NAME, "sh", "-c",
+        "chmod 1777 /srv/media && "
         "systemctl start webcast-bootstrap.service && "
         "systemctl restart webcast-app.service nginx.service postfix@-.service && "
         "systemctl start multi-user.target")  # fmt: skip
