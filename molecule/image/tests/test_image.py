@@ -11,6 +11,7 @@ Three views, in file order:
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -25,27 +26,19 @@ IMAGE = (os.environ.get("WEBCAST_GOLDEN_IMAGE") or "localhost/webcast-golden") +
 PREFIX = "/webcast/image/"
 BARE_PREFIX = "/webcast/image-bare/"
 ENV_FILES = ("app.env", "media.env", "efs.env", "relay.env")
-# What the bootstrap needs (roles/bootstrap/files/webcast-bootstrap.py, REQUIRED).
-REQUIRED = (
-    "db/endpoint",
-    "db/port",
-    "db/name",
-    "db/user",
-    "db/secret_arn",
-    "redis/endpoint",
-    "redis/port",
-    "redis/token_secret_arn",
-    "efs/file_system_id",
-    "efs/access_point_id",
-    "s3/media_bucket",
-    "smtp/host",
-    "smtp/port",
-    "smtp/credentials_secret_arn",
-    "urls/public",
-    "urls/cdn",
-    "media/hls_fragment_s",
-    "env/region",
-)
+BOOTSTRAP = Path(__file__).resolve().parents[3] / "roles/bootstrap/files/webcast-bootstrap.py"
+
+
+def _required_parameters() -> tuple[str, ...]:
+    """The bootstrap program's own REQUIRED tuple (one list: what the image must name when missing)."""
+    tree = ast.parse(BOOTSTRAP.read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["REQUIRED"]:
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"no REQUIRED tuple in {BOOTSTRAP}")
+
+
+REQUIRED = _required_parameters()
 # Where a secret or the build host's traces could hide; /usr and /lib hold what packages ship.
 SEARCHED = ("etc", "root", "home", "opt", "srv", "var", "usr/local", "tmp")
 PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----")
