@@ -89,6 +89,22 @@ options:
     type: list
     elements: str
     default: [ec2.amazonaws.com]
+  secret_rotation_exempt:
+    description:
+      - Secrets that do not rotate by decision, each with the reason. V(SecretsManager.1) reports such
+        a secret as a V(warning) (not counted in RV(failing)) instead of a V(medium) finding.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      secret:
+        description: The secret's name under C(/<project>/<env>/), such as V(redis/auth-token).
+        type: str
+        required: true
+      reason:
+        description: Why it does not rotate (a decision record).
+        type: str
+        required: true
   skip:
     description: Controls not to evaluate, each with the reason, which the result repeats.
     type: list
@@ -275,6 +291,8 @@ class Options:
     versioned_buckets: tuple[str, ...] = ("media", "backups")
     logged_buckets: tuple[str, ...] = ("media", "backups")
     trust_warning_services: tuple[str, ...] = ("ec2.amazonaws.com",)
+    # (name under /<project>/<env>/, reason): secrets that do not rotate by decision (SecretsManager.1).
+    secret_rotation_exempt: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1250,14 +1268,27 @@ def check_secret_policies(facts, opts: Options):
 
 
 def check_secret_rotation(facts, opts: Options):
+    """A secret that does not rotate is a finding; a warning only when exempt by a recorded reason."""
     secrets = facts["secrets"]
     if not secrets:
         return NotApplicable("no secret of the environment")
-    return [
-        finding(s["Name"], "automatic rotation is off", "automatic rotation on")
-        for s in secrets
-        if not s.get("RotationEnabled")
-    ]
+    found = []
+    for s in secrets:
+        if s.get("RotationEnabled"):
+            continue
+        reason = next((r for name, r in opts.secret_rotation_exempt if s["Name"].endswith("/" + name)), None)
+        if reason is None:
+            found.append(finding(s["Name"], "automatic rotation is off", "automatic rotation on"))
+        else:
+            found.append(
+                finding(
+                    s["Name"],
+                    f"automatic rotation is off, by decision: {reason}",
+                    "automatic rotation on, or a recorded reason not to",
+                    severity="warning",
+                )
+            )
+    return found
 
 
 def check_config_recorder(facts, opts: Options):
@@ -1823,6 +1854,12 @@ def main() -> None:
             default=[],
             options=dict(control=dict(type="str", required=True), reason=dict(type="str", required=True)),
         ),
+        secret_rotation_exempt=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(secret=dict(type="str", required=True), reason=dict(type="str", required=True)),
+        ),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -1836,6 +1873,10 @@ def main() -> None:
     blank = sorted(control for control, reason in skip.items() if not reason.strip())
     if blank:
         module.fail_json(msg=f"skip gives no reason for {', '.join(blank)}; every skip needs one")
+    exempt = tuple((e["secret"].strip("/"), e["reason"].strip()) for e in params["secret_rotation_exempt"])
+    blank = sorted(name for name, reason in exempt if not reason)
+    if blank:
+        module.fail_json(msg=f"secret_rotation_exempt gives no reason for {', '.join(blank)}; each needs one")
     for cidr in params["rtmp_allowlist"]:
         try:
             ipaddress.ip_network(cidr, strict=False)
@@ -1849,6 +1890,7 @@ def main() -> None:
         versioned_buckets=tuple(params["versioned_buckets"]),
         logged_buckets=tuple(params["logged_buckets"]),
         trust_warning_services=tuple(params["trust_warning_services"]),
+        secret_rotation_exempt=exempt,
     )
 
     def client(service: str, region: str | None = None) -> Any:

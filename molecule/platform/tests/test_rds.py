@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ENV
+from conftest import ENV, role_defaults
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +111,46 @@ def test_enhanced_monitoring_uses_a_role_only_rds_of_this_account_may_assume(aws
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": account}, statement
 
 
-def test_the_master_password_is_kept_in_secrets_manager_under_the_environment(aws, instance, settings):
-    secret_name = f"/{settings['webcast_project']}/{ENV}/rds/master"
-    value = json.loads(aws("secretsmanager").get_secret_value(SecretId=secret_name)["SecretString"])
-    assert value["username"] == instance["MasterUsername"]
-    assert len(value["password"]) >= 16, "the generated password is shorter than 16 characters"
+@pytest.fixture(scope="module")
+def master_secret(aws, instance) -> dict:
+    managed = instance.get("MasterUserSecret")
+    assert managed, f"{instance['DBInstanceIdentifier']}: RDS does not manage the master password"
+    return {**aws("secretsmanager").describe_secret(SecretId=managed["SecretArn"]), "managed": managed}
+
+
+def test_rds_manages_the_master_password_in_a_secret_it_owns(master_secret):
+    assert master_secret.get("OwningService") == "rds", master_secret.get("OwningService")
+    assert master_secret["Name"].startswith("rds!db-"), master_secret["Name"]
+
+
+def test_the_master_password_secret_holds_a_user_name_and_a_password_only(aws, master_secret):
+    value = json.loads(aws("secretsmanager").get_secret_value(SecretId=master_secret["ARN"])["SecretString"])
+    assert sorted(value) == ["password", "username"], sorted(value)
+    assert value["password"], "the master password is empty"
+
+
+def test_the_master_password_secret_is_encrypted_with_the_database_s_own_rotating_key(
+    aws, master_secret, name
+):
+    key = aws("kms").describe_key(KeyId=f"alias/{name}-secret")["KeyMetadata"]
+    assert master_secret["managed"]["KmsKeyId"] == key["Arn"], (master_secret["managed"], key["Arn"])
+    assert aws("kms").get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"] is True
+
+
+def test_the_master_password_rotates_on_the_role_s_schedule(master_secret):
+    days = role_defaults("aws_rds")["aws_rds_secret_rotation_days"]
+    assert master_secret.get("RotationEnabled") is True, master_secret
+    assert master_secret["RotationRules"]["AutomaticallyAfterDays"] == days, master_secret["RotationRules"]
+
+
+def test_the_instances_read_the_rds_managed_secret(aws, master_secret, settings):
+    parameter = f"/{settings['webcast_project']}/{ENV}/db/secret_arn"
+    value = aws("ssm").get_parameter(Name=parameter)["Parameter"]["Value"]
+    assert value == master_secret["ARN"], f"{parameter} is {value}"
+
+
+def test_the_role_s_own_password_secret_of_earlier_versions_is_gone(aws, settings):
+    secrets = aws("secretsmanager").list_secrets(
+        Filters=[{"Key": "name", "Values": [f"/{settings['webcast_project']}/{ENV}/rds/"]}]
+    )["SecretList"]
+    assert [s["Name"] for s in secrets if not s.get("DeletedDate")] == []

@@ -7,7 +7,8 @@ import json
 import pytest
 from conftest import ENV
 
-# Each secret the platform creates, and whether the instances read it (bootstrap).
+# Each secret the platform creates, and whether the instances read it (bootstrap); the master
+# password's is RDS's own (rds!db-...), named here by where it used to be.
 SECRETS = {
     "rds/master": True,
     "redis/auth-token": True,
@@ -25,8 +26,13 @@ def account(aws) -> str:
 def policies(aws, settings) -> dict[str, dict]:
     secretsmanager = aws("secretsmanager")
     found = {}
+    db = f"{settings['webcast_project']}-{ENV}-db"
+    master = aws("rds").describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]["MasterUserSecret"]
     for name in SECRETS:
-        answer = secretsmanager.get_resource_policy(SecretId=f"/{settings['webcast_project']}/{ENV}/{name}")
+        secret_id = f"/{settings['webcast_project']}/{ENV}/{name}"
+        if name == "rds/master":
+            secret_id = master["SecretArn"]
+        answer = secretsmanager.get_resource_policy(SecretId=secret_id)
         found[name] = json.loads(answer.get("ResourcePolicy") or "{}")
     return found
 
@@ -78,3 +84,35 @@ def test_the_instance_role_may_read_every_secret_the_instances_need(aws, setting
     region = settings["webcast_aws_region"]
     path = f"arn:aws:secretsmanager:{region}:{account}:secret:/{settings['webcast_project']}/{ENV}/*"
     assert path in statement["Resource"], statement
+
+
+def test_the_instance_role_may_read_the_rds_master_secret_and_decrypt_it_through_secrets_manager(
+    aws, settings, account
+):
+    db = f"{settings['webcast_project']}-{ENV}-db"
+    master = aws("rds").describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]["MasterUserSecret"]
+    role = f"{settings['webcast_project']}-{ENV}-instance"
+    document = aws("iam").get_role_policy(RoleName=role, PolicyName="environment-access")["PolicyDocument"]
+    reads = next(s for s in document["Statement"] if s.get("Sid") == "ReadTheEnvironmentsSecrets")
+    decrypts = next(
+        s for s in document["Statement"] if s.get("Sid") == "DecryptParametersAndSecretsThroughTheirServices"
+    )
+    assert master["SecretArn"] in reads["Resource"], reads
+    assert master["KmsKeyId"] in decrypts["Resource"], decrypts
+
+
+def test_every_secret_rotates_or_is_exempt_by_a_recorded_decision(aws, settings):
+    """SecretsManager.1 as the audit applies it: the exemptions are the inventory's, each with a reason."""
+    exempt = {e["secret"]: e["reason"] for e in settings["webcast_audit_secret_rotation_exempt"]}
+    db = f"{settings['webcast_project']}-{ENV}-db"
+    master = aws("rds").describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]["MasterUserSecret"]
+    secretsmanager = aws("secretsmanager")
+    for name in SECRETS:
+        secret_id = (
+            master["SecretArn"] if name == "rds/master" else f"/{settings['webcast_project']}/{ENV}/{name}"
+        )
+        secret = secretsmanager.describe_secret(SecretId=secret_id)
+        assert secret.get("RotationEnabled") or exempt.get(name, "").strip(), (
+            f"/{name} neither rotates nor is exempt"
+        )
+    assert "rds/master" not in exempt, "the RDS-managed master password rotates: it needs no exemption"

@@ -930,6 +930,30 @@ def test_secretsmanager_1_a_secret_that_does_not_rotate_is_a_finding(aws):
     ]
 
 
+def test_secretsmanager_1_a_secret_that_rotates_is_no_finding(aws):
+    secrets = aws("secretsmanager")
+    arn = secrets.create_secret(Name=f"/{PROJECT}/{ENV}/rotating", SecretString="x")["ARN"]
+    secrets.rotate_secret(SecretId=arn, RotationRules={"AutomaticallyAfterDays": 7}, RotateImmediately=False)
+
+    assert findings_of(aws, "SecretsManager.1") == []
+
+
+def test_secretsmanager_1_a_secret_exempt_by_decision_is_a_warning_naming_the_reason(aws):
+    secrets = aws("secretsmanager")
+    secrets.create_secret(Name=f"/{PROJECT}/{ENV}/redis/auth-token", SecretString="x")
+    secrets.create_secret(Name=f"/{PROJECT}/{ENV}/other", SecretString="x")
+    opts = Options(secret_rotation_exempt=(("redis/auth-token", "decision 28"),))
+
+    assert sorted(findings_of(aws, "SecretsManager.1", opts)) == [
+        (f"/{PROJECT}/{ENV}/other", "automatic rotation is off", "medium"),
+        (
+            f"/{PROJECT}/{ENV}/redis/auth-token",
+            "automatic rotation is off, by decision: decision 28",
+            "warning",
+        ),
+    ]
+
+
 # --- the audit and the module ----------------------------------------------------------------------
 
 
