@@ -78,14 +78,22 @@ options:
     type: list
     elements: str
     default: [media, backups]
-  trust_warning_services:
+  trust_exempt_services:
     description:
-      - Service principals whose trust policy without C(aws:SourceAccount)/C(aws:SourceArn) is a
-        V(warning) rather than a V(medium) finding of V(WEBCAST.IAM.2).
-      - C(ec2.amazonaws.com) by default; an instance role can only be used through an instance
-        profile of the same account, passed by a principal with C(iam:PassRole), so the confused
-        deputy these conditions prevent does not arise, and EC2 does not document the keys for
-        instance profiles.
+      - Service principals that V(WEBCAST.IAM.2) does not ask for C(aws:SourceAccount)/C(aws:SourceArn),
+        because AWS sets neither key when that service assumes the role, so the condition would
+        deny the service the role.
+      - C(ec2.amazonaws.com) by default. EC2 assumes an instance role to deliver an instance
+        profile's credentials, not on behalf of another account's resource. AWS documents
+        C(aws:SourceAccount) as present in the request context only when an AWS service principal
+        calls on behalf of a resource (IAM User Guide, "AWS global condition context keys"), and
+        documents neither key for instance profiles, where services that set them (CloudTrail,
+        Config, Backup, RDS monitoring, EC2 Auto Scaling) say so in their "cross-service confused
+        deputy prevention" pages. A C(StringEquals) on a key the request lacks denies, so the
+        condition would stop credential delivery. The deputy cannot be confused across accounts
+        either: a role is attached to an instance only through an instance profile of the role's
+        own account, by a principal allowed C(iam:PassRole) on it.
+      - Any other service without either key is a V(medium) finding.
     type: list
     elements: str
     default: [ec2.amazonaws.com]
@@ -274,7 +282,7 @@ class Options:
     allowed_ssl_policies: tuple[str, ...] = ()
     versioned_buckets: tuple[str, ...] = ("media", "backups")
     logged_buckets: tuple[str, ...] = ("media", "backups")
-    trust_warning_services: tuple[str, ...] = ("ec2.amazonaws.com",)
+    trust_exempt_services: tuple[str, ...] = ("ec2.amazonaws.com",)
 
 
 @dataclass(frozen=True)
@@ -1101,7 +1109,8 @@ def check_iam_service_wildcard(facts, opts: Options):
     return found
 
 
-def unconditioned_services(trust: Any) -> list[str]:
+def unconditioned_services(trust: Any, exempt: Iterable[str] = ()) -> list[str]:
+    """The service principals an Allow statement trusts without a confused-deputy condition."""
     services = []
     for statement in statements(trust):
         if statement.get("Effect") != "Allow":
@@ -1109,7 +1118,7 @@ def unconditioned_services(trust: Any) -> list[str]:
         principal = statement.get("Principal")
         named = as_list(principal.get("Service")) if isinstance(principal, dict) else []
         if named and not condition_keys(statement) & CONFUSED_DEPUTY_KEYS:
-            services += named
+            services += [service for service in named if service not in exempt]
     return services
 
 
@@ -1119,13 +1128,12 @@ def check_iam_trust(facts, opts: Options):
         return NotApplicable("no IAM role of the environment")
     found = []
     for role in roles:
-        for service in unconditioned_services(role["AssumeRolePolicyDocument"]):
+        for service in unconditioned_services(role["AssumeRolePolicyDocument"], opts.trust_exempt_services):
             found.append(
                 finding(
                     role["RoleName"],
                     f"trusts {service} without aws:SourceAccount or aws:SourceArn",
                     "a condition on aws:SourceAccount or aws:SourceArn (confused deputy)",
-                    severity="warning" if service in opts.trust_warning_services else None,
                 )
             )
     return found
@@ -1816,7 +1824,7 @@ def main() -> None:
         ),
         versioned_buckets=dict(type="list", elements="str", default=["media", "backups"]),
         logged_buckets=dict(type="list", elements="str", default=["media", "backups"]),
-        trust_warning_services=dict(type="list", elements="str", default=["ec2.amazonaws.com"]),
+        trust_exempt_services=dict(type="list", elements="str", default=["ec2.amazonaws.com"]),
         skip=dict(
             type="list",
             elements="dict",
@@ -1848,7 +1856,7 @@ def main() -> None:
         allowed_ssl_policies=tuple(params["allowed_ssl_policies"]),
         versioned_buckets=tuple(params["versioned_buckets"]),
         logged_buckets=tuple(params["logged_buckets"]),
-        trust_warning_services=tuple(params["trust_warning_services"]),
+        trust_exempt_services=tuple(params["trust_exempt_services"]),
     )
 
     def client(service: str, region: str | None = None) -> Any:

@@ -785,18 +785,32 @@ def test_iam_21_a_service_wildcard_on_every_resource_is_a_finding(aws):
     assert findings_of(aws, "IAM.21") == [(f"{PREFIX}wide", 'inline s3 allows s3:* on Resource "*"', "high")]
 
 
-def test_webcast_iam_2_service_trust_without_source_conditions_is_a_finding_a_warning_for_ec2(aws):
+def test_webcast_iam_2_service_trust_without_source_conditions_is_a_finding_ec2_is_exempt(aws):
     role(aws, f"{PREFIX}flow-logs", "vpc-flow-logs.amazonaws.com")
     role(aws, f"{PREFIX}backup", "backup.amazonaws.com", conditioned=False)
     role(aws, f"{PREFIX}app", "ec2.amazonaws.com", conditioned=False)
 
-    assert sorted(findings_of(aws, "WEBCAST.IAM.2"), key=lambda f: f[2]) == [
-        (
-            f"{PREFIX}backup",
-            "trusts backup.amazonaws.com without aws:SourceAccount or aws:SourceArn",
-            "medium",
-        ),
-        (f"{PREFIX}app", "trusts ec2.amazonaws.com without aws:SourceAccount or aws:SourceArn", "warning"),
+    assert findings_of(aws, "WEBCAST.IAM.2") == [
+        (f"{PREFIX}backup", "trusts backup.amazonaws.com without aws:SourceAccount or aws:SourceArn", "medium")
+    ]
+
+
+def test_webcast_iam_2_fails_the_audit_on_an_unconditioned_service_trust_next_to_the_exempt_ec2(aws):
+    role(aws, f"{PREFIX}app", "ec2.amazonaws.com", conditioned=False)
+    role(aws, f"{PREFIX}lambda", "lambda.amazonaws.com", conditioned=False)
+
+    result = audit(Facts(aws, PROJECT, ENV), OPTS)
+    found = [(f["resource"], f["severity"]) for f in result["findings"] if f["control"] == "WEBCAST.IAM.2"]
+    assert found == [(f"{PREFIX}lambda", "medium")]
+    assert result["failing"] >= 1 and result["counts"]["warning"] == 0
+
+
+def test_webcast_iam_2_exempts_only_the_services_named(aws):
+    role(aws, f"{PREFIX}app", "ec2.amazonaws.com", conditioned=False)
+
+    strict = Options(**{**OPTS.__dict__, "trust_exempt_services": ()})
+    assert findings_of(aws, "WEBCAST.IAM.2", strict) == [
+        (f"{PREFIX}app", "trusts ec2.amazonaws.com without aws:SourceAccount or aws:SourceArn", "medium")
     ]
 
 
