@@ -791,7 +791,11 @@ def test_webcast_iam_2_service_trust_without_source_conditions_is_a_finding_ec2_
     role(aws, f"{PREFIX}app", "ec2.amazonaws.com", conditioned=False)
 
     assert findings_of(aws, "WEBCAST.IAM.2") == [
-        (f"{PREFIX}backup", "trusts backup.amazonaws.com without aws:SourceAccount or aws:SourceArn", "medium")
+        (
+            f"{PREFIX}backup",
+            "trusts backup.amazonaws.com without aws:SourceAccount or aws:SourceArn",
+            "medium",
+        )
     ]
 
 
