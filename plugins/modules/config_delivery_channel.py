@@ -9,7 +9,7 @@ module: config_delivery_channel
 short_description: The AWS Config delivery channel of a region, with check mode and diff
 version_added: 0.3.0
 description:
-  - Creates or updates the AWS Config delivery channel of the region: where the configuration
+  - Creates or updates the AWS Config delivery channel of the region, where the configuration
     snapshots and history go (an S3 bucket and prefix, optionally an SNS topic) and how often.
   - Compares only the settings it manages, so a converged channel reports no change; in check mode
     it reports the change it would make, with a diff.

@@ -96,7 +96,7 @@ options:
         Config, Backup, RDS monitoring, EC2 Auto Scaling) say so in their "cross-service confused
         deputy prevention" pages. A C(StringEquals) on a key the request lacks denies, so the
         condition would stop credential delivery. The deputy cannot be confused across accounts
-        either: a role is attached to an instance only through an instance profile of the role's
+        either, as a role is attached to an instance only through an instance profile of the role's
         own account, by a principal allowed C(iam:PassRole) on it.
       - Any other service without either key is a V(medium) finding.
     type: list
