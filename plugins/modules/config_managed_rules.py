@@ -12,9 +12,9 @@ version_added: 0.3.0
 description:
   - Ensures one AWS Config rule per AWS managed rule identifier, named C(<prefix>-<identifier>) in
     lower case with dashes, owned by AWS with that source identifier.
-  - With O(purge), deletes the other rules whose name starts with C(<prefix>-) and whose source is an
-    AWS managed rule, so a rule dropped from the setting is dropped from the account; rules of
-    other names are never touched.
+  - With O(purge), deletes the other AWS managed rules named as this module names them
+    (C(<prefix>-<their identifier>)), so a rule dropped from the setting is dropped from the
+    account; rules of other names (another environment's, hand-made ones) are never touched.
   - Reports the change it would make in check mode, with a diff of the rule names and sources.
 author:
   - Webcast platform engineering
@@ -103,7 +103,9 @@ def current_rules(config: Any, prefix: str) -> dict[str, dict[str, str]]:
         kwargs["NextToken"] = page["NextToken"]
 
 
-def plan(current: dict[str, dict[str, str]], wanted: dict[str, str], purge: bool) -> dict[str, list[str]]:
+def plan(
+    current: dict[str, dict[str, str]], wanted: dict[str, str], purge: bool, prefix: str
+) -> dict[str, list[str]]:
     """Which rules to create, correct and delete to go from `current` to `wanted` (name -> identifier)."""
     create = sorted(name for name in wanted if name not in current)
     update = sorted(
@@ -111,8 +113,15 @@ def plan(current: dict[str, dict[str, str]], wanted: dict[str, str], purge: bool
         for name, identifier in wanted.items()
         if name in current and current[name] != {"owner": "AWS", "identifier": identifier}
     )
+    # Only names this module would give the rule's own source: another environment whose name
+    # starts with this one's (webcast-prod-eu vs webcast-prod) keeps its rules.
     delete = sorted(
-        name for name, source in current.items() if purge and name not in wanted and source["owner"] == "AWS"
+        name
+        for name, source in current.items()
+        if purge
+        and name not in wanted
+        and source["owner"] == "AWS"
+        and name == rule_name(prefix, source["identifier"])
     )
     return {"created": create, "updated": update, "deleted": delete}
 
@@ -131,7 +140,7 @@ def main() -> None:
     config = retrying_client(module, "config")
     try:
         current = current_rules(config, prefix)
-        changes = plan(current, wanted, module.params["purge"])
+        changes = plan(current, wanted, module.params["purge"], prefix)
         if not module.check_mode:
             for name in changes["created"] + changes["updated"]:
                 config.put_config_rule(

@@ -119,12 +119,14 @@ def test_check_mode_reports_a_rule_deleted_by_hand_and_a_real_run_restores_it(aw
 
 def test_a_rule_dropped_from_the_setting_is_purged_and_other_names_are_left_alone(aws, capsys):
     run_module(config_managed_rules, RULES, capsys)
-    aws("config").put_config_rule(
-        ConfigRule={
-            "ConfigRuleName": "someone-else",
-            "Source": {"Owner": "AWS", "SourceIdentifier": "IAM_PASSWORD_POLICY"},
-        }
-    )
+    # Another environment whose name starts with this one's, and a rule made by hand.
+    for name in ("someone-else", "webcast-test-eu-iam-password-policy"):
+        aws("config").put_config_rule(
+            ConfigRule={
+                "ConfigRuleName": name,
+                "Source": {"Owner": "AWS", "SourceIdentifier": "IAM_PASSWORD_POLICY"},
+            }
+        )
 
     purged = run_module(config_managed_rules, {**RULES, "rules": ["CLOUD_TRAIL_ENABLED"]}, capsys)
 
@@ -132,6 +134,7 @@ def test_a_rule_dropped_from_the_setting_is_purged_and_other_names_are_left_alon
     assert rules_in(aws) == {
         "webcast-test-cloud-trail-enabled": "CLOUD_TRAIL_ENABLED",
         "someone-else": "IAM_PASSWORD_POLICY",
+        "webcast-test-eu-iam-password-policy": "IAM_PASSWORD_POLICY",
     }
 
 
