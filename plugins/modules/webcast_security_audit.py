@@ -1908,7 +1908,12 @@ class Facts:
         return ours
 
     def _bucket_details(self, s3: Any, name: str, tags: dict[str, str]) -> dict[str, Any]:
-        component = tags.get("Component") or name[len(self.prefix) :].split("-")[0]
+        # The name says which bucket it is (<project>-<env>-media-<suffix>); the Component tag is the
+        # tier (aws_s3 tags all three "storage"), so it decides only for buckets named otherwise.
+        if name.startswith(self.prefix):
+            component = name[len(self.prefix) :].split("-")[0]
+        else:
+            component = tags.get("Component", "")
         try:
             encryption = call(s3, "get_bucket_encryption", Bucket=name)["ServerSideEncryptionConfiguration"]
         except is_boto3_error_code("ServerSideEncryptionConfigurationNotFoundError"):

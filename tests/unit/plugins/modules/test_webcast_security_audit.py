@@ -492,6 +492,16 @@ def test_s3_bucket_controls_find_the_bucket_that_breaks_them(aws, control, found
     assert findings_of(aws, control) == [(plain, found, severity)]
 
 
+def test_the_bucket_s_name_tells_media_from_backups_when_all_are_tagged_as_the_storage_tier(aws):
+    s3 = aws("s3")
+    name = f"{PREFIX}media-123456789012"
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags("storage")})
+
+    assert findings_of(aws, "S3.14") == [(name, "versioning is never enabled", "medium")]
+    assert findings_of(aws, "WEBCAST.S3.1") == [(name, "not SSE-KMS by default", "medium")]
+
+
 def test_s3_14_and_9_apply_only_to_media_and_backups(aws):
     bucket(aws, "logs", compliant=False)
     assert isinstance(findings_of(aws, "S3.14"), NotApplicable)
