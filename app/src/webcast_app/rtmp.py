@@ -49,10 +49,20 @@ def on_publish() -> Response:
 
 @blueprint.route("/on_publish_done", methods=["GET", "POST"])
 def on_publish_done() -> Response:
-    """The publisher left: the webcast is no longer live. `name` is the renamed stream (the slug)."""
-    _, name, _ = _arguments()
-    webcast = store.webcast(database(), name) if store.SLUG.match(name) else None
-    webcast = webcast or (store.webcast_for_key(database(), name) if name else None)
-    if webcast is not None:
-        store.set_live(database(), webcast["id"], False)
+    """The publisher left: the webcast is no longer live.
+
+    nginx-rtmp posts the name the encoder published (the key), not the one the 3xx gave the stream,
+    and the key is checked as on_publish checks it: a slug or an unknown key ends nothing, so that
+    nobody who merely knows a webcast's public name can take it off the air.
+    """
+    app, key, addr = _arguments()
+    if app != config().rtmp_app:
+        log.warning("publish_done refused: application %r from %s", app, addr)
+        return Response("unknown application\n", status=403, mimetype="text/plain")
+    webcast = store.webcast_for_key(database(), key) if key else None
+    if webcast is None:
+        log.warning("publish_done refused: unknown or revoked stream key from %s", addr)
+        return Response("unknown or revoked stream key\n", status=403, mimetype="text/plain")
+    store.set_live(database(), webcast["id"], False)
+    log.info("publish done for %s from %s", webcast["slug"], addr)
     return Response(status=204)
