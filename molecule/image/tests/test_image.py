@@ -11,34 +11,27 @@ Three views, in file order:
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import testinfra
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from tools import runtime_parameters
+
 IMAGE = (os.environ.get("WEBCAST_GOLDEN_IMAGE") or "localhost/webcast-golden") + ":latest"
 PREFIX = "/webcast/image/"
 BARE_PREFIX = "/webcast/image-bare/"
 ENV_FILES = ("app.env", "media.env", "efs.env", "relay.env")
-BOOTSTRAP = Path(__file__).resolve().parents[3] / "roles/bootstrap/files/webcast-bootstrap.py"
 
 
-def _required_parameters() -> tuple[str, ...]:
-    """The bootstrap program's own REQUIRED tuple (one list: what the image must name when missing)."""
-    tree = ast.parse(BOOTSTRAP.read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["REQUIRED"]:
-            return ast.literal_eval(node.value)
-    raise AssertionError(f"no REQUIRED tuple in {BOOTSTRAP}")
-
-
-REQUIRED = _required_parameters()
+REQUIRED = runtime_parameters.bootstrap_names("REQUIRED")
 # Where a secret or the build host's traces could hide; /usr and /lib hold what packages ship.
 SEARCHED = ("etc", "root", "home", "opt", "srv", "var", "usr/local", "tmp")
 PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----")
