@@ -146,7 +146,6 @@ def test_baked_image_has_no_ssh_server_and_no_root_password(baked):
 # --- booted, with the environment's runtime configuration ------------------------------------
 
 
-@pytest.fixture(scope="module")
 def test_baked_media_root_belongs_to_the_user_nginx_writes_media_as(baked):
     # Not only once an EFS access point maps every write to it: a volume mounted there takes this owner.
     www_data = 33  # Debian's fixed uid and gid of www-data
@@ -157,6 +156,7 @@ def test_baked_media_root_belongs_to_the_user_nginx_writes_media_as(baked):
     assert found == dict.fromkeys(found, (www_data, www_data)), found
 
 
+@pytest.fixture(scope="module")
 def golden(host):
     """image-golden once its boot is over (every start job done, whatever their results)."""
     state = host.run("timeout 120 systemctl is-system-running --wait").stdout.strip()
