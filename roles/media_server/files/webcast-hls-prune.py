@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Delete live HLS files no playlist needs any more, from a directory every instance shares (EFS).
 
-nginx-rtmp's own `hls_cleanup` is off (docs/decisions/0028): it deletes by its own idea of a stream's
+nginx-rtmp's own `hls_cleanup` is off (docs/decisions/0030): it deletes by its own idea of a stream's
 files and cannot tell what another instance is still writing into the same directory. This deletes
 by age and by use instead, the same on every instance:
 - a segment (.ts) older than --max-age-s that no playlist in the directory lists;
