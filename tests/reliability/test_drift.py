@@ -232,7 +232,8 @@ def test_the_real_run_repairs_every_drift(repaired, drift, aws, figures):
     figures.record("drifts repaired by a real run", sum(repairs.values()))
     assert all(repairs.values()), (
         f"not repaired: {[k for k, ok in repairs.items() if not ok]} (ssh rules {ssh}, "
-        f"Component={component}, alarms {alarms}, block {block}, encryption {encryption}, versioning {versioning}, tags {tags})"
+        f"Component={component}, alarms {alarms}, block {block}, encryption {encryption}, "
+        f"versioning {versioning}, tags {tags})"
     )
 
 
