@@ -1,10 +1,11 @@
 """A converge killed part-way, then run again, converges without doubling anything.
 
-A fresh environment (`crash-<hex time>`) gets the first tiers of site.yml (tests/reliability/crash.yml: the
-same roles, the buckets first). Each run is killed at the next crash point, with the AWS calls of the
-task under way; the next run starts from the beginning, as an operator would rerun it, and goes only
-as far as the next crash point; the last one is left to finish. The environment `molecule`, converged once without a crash by the same roles, is the
-reference: every count of the crashed environment must equal its count there.
+A fresh environment (`crash-<hex time>`) gets the first tiers of site.yml (tests/reliability/crash.yml:
+the same roles, the buckets first). Each run is killed at the next crash point, with the AWS calls of
+the task under way; the next run starts from the beginning, as an operator would rerun it, and goes
+only as far as the next crash point; the last one is left to finish. The environment `molecule`,
+converged once without a crash by the same roles, is the reference: every count of the crashed
+environment must equal its count there.
 
 The kill waits for a number of emulator requests after the task starts, so it lands between the
 module's calls (a lookup answered, a create sent or about to be) rather than before the module runs.
