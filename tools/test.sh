@@ -85,6 +85,8 @@ cloud_lane() {
   for scenario in "${CLOUD_SCENARIOS[@]}"; do stage "molecule $scenario" molecule test -s "$scenario"; done
   # The security audit reads the environment the platform scenario left in the emulator.
   stage audit ansible-playbook -i inventories/local playbooks/audit.yml -e webcast_env=molecule
+  # Drift detected and repaired, converges killed and rerun, bad input refused (docs/reliability.md).
+  stage reliability tools/reliability.sh --converged
 }
 
 host_lane() {
