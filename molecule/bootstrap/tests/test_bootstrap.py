@@ -232,7 +232,10 @@ def test_env_files_hold_what_the_services_read(host):
         "WEBCAST_DB_PASSWORD": DB_PASSWORD,
     }
     assert app["WEBCAST_REDIS_URL"].startswith(f"rediss://:{REDIS_TOKEN}@master.webcast-bootstrap-redis")
-    assert (media["WEBCAST_MEDIA_BUCKET"], media["WEBCAST_HLS_FRAGMENT_S"]) == ("webcast-bootstrap-media", "2")
+    assert (media["WEBCAST_MEDIA_BUCKET"], media["WEBCAST_HLS_FRAGMENT_S"]) == (
+        "webcast-bootstrap-media",
+        "2",
+    )
     assert (efs["EFS_FILE_SYSTEM_ID"], efs["EFS_ACCESS_POINT_ID"], efs["EFS_DNS_NAME"]) == (
         "fs-0123456789abcdef0",
         "fsap-0123456789abcdef0",
