@@ -10,7 +10,7 @@ build {
     # Packer's SSH proxy offers only ssh-rsa host keys, which OpenSSH 9 refuses by default; scp
     # through it fails, piped transfer works (TOOLCHAIN.md).
     extra_arguments = [
-      "--extra-vars", "bake_version=${var.version} bake_git_sha=${var.git_sha}",
+      "--extra-vars", "bake_version=${var.version} bake_git_sha=${var.git_sha} bake_source_type=${source.type}",
       "--ssh-extra-args", "-o HostKeyAlgorithms=+ssh-rsa -o PubkeyAcceptedKeyTypes=+ssh-rsa",
     ]
     ansible_env_vars = [

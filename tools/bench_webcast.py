@@ -369,46 +369,34 @@ def seed_runtime_parameters(endpoint: str, fragment_s: int) -> None:
     """The parameters and secrets an environment's aws_runtime_config writes, for the bench environment."""
     import boto3
 
+    from tools import runtime_parameters
+
     kwargs = {
         "endpoint_url": endpoint,
         "region_name": REGION,
         "aws_access_key_id": "testing",
         "aws_secret_access_key": "testing",
     }
-    ssm, secrets = boto3.client("ssm", **kwargs), boto3.client("secretsmanager", **kwargs)
-
-    def secret(name: str, value: dict) -> str:
-        try:
-            return secrets.create_secret(Name=name, SecretString=json.dumps(value))["ARN"]
-        except secrets.exceptions.ResourceExistsException:
-            return secrets.describe_secret(SecretId=name)["ARN"]
-
-    prefix = f"/{PROJECT}/{ENV}/"
     # Throwaway values: nothing here is reachable, and the bench needs only nginx.
-    values = {
-        "db/endpoint": "db.bench.invalid",
-        "db/port": "3306",
-        "db/name": "webcast",
-        "db/user": "webcast_app",
-        "db/secret_arn": secret(f"{PROJECT}/{ENV}/db", {"username": "admin", "password": "bench-only"}),
-        "redis/endpoint": "redis.bench.invalid",
-        "redis/port": "6379",
-        "redis/token_secret_arn": secret(f"{PROJECT}/{ENV}/redis", {"token": "bench-only"}),
-        "efs/file_system_id": "fs-0123456789abcdef0",
-        "efs/access_point_id": "fsap-0123456789abcdef0",
-        "s3/media_bucket": f"{PROJECT}-{ENV}-media",
-        "smtp/host": "smtp.bench.invalid",
-        "smtp/port": "587",
-        "smtp/credentials_secret_arn": secret(
-            f"{PROJECT}/{ENV}/smtp", {"username": "bench", "password": "bench-only"}
-        ),
-        "urls/public": "https://bench.webcast.test",
-        "urls/cdn": "https://bench.webcast.test",
-        "media/hls_fragment_s": str(fragment_s),
-        "env/region": REGION,
-    }
-    for name, value in values.items():
-        ssm.put_parameter(Name=prefix + name, Value=value, Type="String", Overwrite=True)
+    runtime_parameters.seed(
+        boto3.client("ssm", **kwargs),
+        boto3.client("secretsmanager", **kwargs),
+        PROJECT,
+        ENV,
+        REGION,
+        {
+            "db": {"username": "admin", "password": "bench-only"},
+            "redis": {"token": "bench-only"},
+            "smtp": {"username": "bench", "password": "bench-only"},
+        },
+        db__endpoint="db.bench.invalid",
+        db__user="webcast_app",
+        redis__endpoint="redis.bench.invalid",
+        smtp__host="smtp.bench.invalid",
+        urls__public="https://bench.webcast.test",
+        urls__cdn="https://bench.webcast.test",
+        media__hls_fragment_s=str(fragment_s),
+    )
 
 
 def start_instance(containers: Containers, name: str, media: Path, cpuset: str, port: int, work: Path) -> str:

@@ -18,7 +18,6 @@ Used by the molecule scenario `image` and by tools/bench_image.py; also a comman
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -29,6 +28,8 @@ import urllib.request
 from pathlib import Path
 
 import boto3
+
+from tools import runtime_parameters
 
 PROJECT = "webcast"
 REGION = "eu-west-1"
@@ -65,48 +66,32 @@ def aws(service: str, endpoint: str):
     )
 
 
-def _secret(client, name: str, value: dict) -> str:
-    try:
-        return client.create_secret(Name=name, SecretString=json.dumps(value))["ARN"]
-    except client.exceptions.ResourceExistsException:
-        client.put_secret_value(SecretId=name, SecretString=json.dumps(value))
-        return client.describe_secret(SecretId=name)["ARN"]
-
-
 def seed(endpoint: str, env: str, db: str = "db.invalid:3306", redis: str = "redis.invalid:6379") -> dict:
     """Every runtime parameter the bootstrap reads, under /webcast/<env>/, with its secrets.
 
     db and redis are HOST:PORT as the instance reaches them (the database and Redis themselves are
     only needed for the app's health path to answer 200).
     """
-    ssm, secrets = aws("ssm", endpoint), aws("secretsmanager", endpoint)
     db_host, db_port = db.rsplit(":", 1)
     redis_host, redis_port = redis.rsplit(":", 1)
-    values = {
-        "db/endpoint": db_host,
-        "db/port": db_port,
-        "db/name": "webcast",
-        "db/user": "webcast",
-        "db/secret_arn": _secret(secrets, f"{PROJECT}/{env}/db", {"password": DB_PASSWORD}),
-        "redis/endpoint": redis_host,
-        "redis/port": redis_port,
-        "redis/token_secret_arn": _secret(secrets, f"{PROJECT}/{env}/redis", {"token": REDIS_TOKEN}),
-        "efs/file_system_id": "fs-0123456789abcdef0",
-        "efs/access_point_id": "fsap-0123456789abcdef0",
-        "s3/media_bucket": f"{PROJECT}-{env}-media",
-        "smtp/host": "email-smtp.eu-west-1.amazonaws.com",
-        "smtp/port": "587",
-        "smtp/credentials_secret_arn": _secret(
-            secrets, f"{PROJECT}/{env}/smtp", {"username": "AKIALOCALSMTP", "password": SMTP_PASSWORD}
-        ),
-        "urls/public": f"https://{env}.webcast.test",
-        "urls/cdn": f"https://cdn.{env}.webcast.test",
-        "media/hls_fragment_s": "2",
-        "env/region": REGION,
-    }
-    for name, value in values.items():
-        ssm.put_parameter(Name=f"/{PROJECT}/{env}/{name}", Value=value, Type="String", Overwrite=True)
-    return values
+    return runtime_parameters.seed(
+        aws("ssm", endpoint),
+        aws("secretsmanager", endpoint),
+        PROJECT,
+        env,
+        REGION,
+        {
+            "db": {"password": DB_PASSWORD},
+            "redis": {"token": REDIS_TOKEN},
+            "smtp": {"username": "AKIALOCALSMTP", "password": SMTP_PASSWORD},
+        },
+        db__endpoint=db_host,
+        db__port=db_port,
+        redis__endpoint=redis_host,
+        redis__port=redis_port,
+        urls__public=f"https://{env}.webcast.test",
+        urls__cdn=f"https://cdn.{env}.webcast.test",
+    )
 
 
 def clear(endpoint: str, env: str) -> None:

@@ -16,28 +16,46 @@ export PY_COLORS="${PY_COLORS:-0}"
 
 stages=("$@")
 ((${#stages[@]})) || stages=(lint unit molecule)
-# The cloud tiers against the emulator, then each host role in a podman systemd container, then the
-# golden image (baked before them, or reused when current): booted alone, then a live webcast.
-MOLECULE_SCENARIOS=(platform common hardening media_server cloudwatch_agent bootstrap efs_client ses_relay webcast_app)
-IMAGE_SCENARIOS=(image webcast)
+# The molecule stage runs two lanes side by side (docs/decisions/0028): the cloud lane (the tiers
+# against the emulator, then the audit and the reliability suite on what they converged) and the host
+# lane (each host role in a podman systemd container, then the golden image, baked or reused when
+# current, booted alone). Each lane is mostly one busy process at a time, so on two cores they take
+# little longer together than the longer alone. Then the live webcast (it needs the image and the
+# converged environment) and, last, the lifecycle (it tears that environment down).
+CLOUD_SCENARIOS=(platform)
+HOST_SCENARIOS=(common hardening media_server cloudwatch_agent bootstrap efs_client ses_relay webcast_app)
 
-declare -A result
+# One line per stage ("name<TAB>status"), appended by the lanes' subshells too.
+results="$(mktemp)"
 pytest_summary=""
 emulator_started=""
+cleanup() {
+  [[ -n "$emulator_started" ]] && python -m tools.emulator stop >/dev/null
+  rm -f "$results"
+}
+trap cleanup EXIT
+# Interrupted: stop the lanes too (they share this script's process group), then clean up.
+trap 'trap - INT TERM; kill -TERM 0; exit 130' INT TERM
 
 stage() {  # stage NAME COMMAND...: run, time and record one check
   local name="$1"; shift
-  local start=$SECONDS
+  local start=$SECONDS status=ok
   echo "==> $name"
-  if "$@"; then result[$name]="ok      $((SECONDS - start)) s"
-  else result[$name]="FAILED  $((SECONDS - start)) s"; fi
+  "$@" || status=FAILED
+  printf '%s\t%-7s %s s\n' "$name" "$status" "$((SECONDS - start))" >>"$results"
+  [[ $status == ok ]]
+}
+
+lane() {  # lane NAME FUNCTION: run FUNCTION in the background, each output line prefixed [NAME]
+  local name="$1" fn="$2"
+  # stdbuf: line by line, so the two lanes' lines interleave whole.
+  ( "$fn" 2>&1 | stdbuf -oL sed "s/^/[$name] /" ) &
 }
 
 emulator() {
   if [[ -z "$emulator_started" ]]; then
     python -m tools.emulator start && python -m tools.emulator reset >/dev/null || return 1
     emulator_started=yes
-    trap 'python -m tools.emulator stop >/dev/null' EXIT
   fi
 }
 
@@ -63,19 +81,26 @@ unit() {
   rm -f "$log"
 }
 
+cloud_lane() {
+  for scenario in "${CLOUD_SCENARIOS[@]}"; do stage "molecule $scenario" molecule test -s "$scenario"; done
+  # The security audit reads the environment the platform scenario left in the emulator.
+  stage audit ansible-playbook -i inventories/local playbooks/audit.yml -e webcast_env=molecule
+  # Drift detected and repaired, converges killed and rerun, bad input refused (docs/reliability.md).
+  stage reliability tools/reliability.sh --converged
+}
+
+host_lane() {
+  for scenario in "${HOST_SCENARIOS[@]}"; do stage "molecule $scenario" molecule test -s "$scenario"; done
+  stage bake tools/bake.sh && stage "molecule image" molecule test -s image
+}
+
 molecule_stage() {
-  emulator || { result[emulator]="FAILED  could not start"; return; }
-  for scenario in "${MOLECULE_SCENARIOS[@]}"; do
-    stage "molecule $scenario" molecule test -s "$scenario"
-    # The security audit reads the environment the platform scenario left in the emulator.
-    [[ "$scenario" == platform ]] && stage audit ansible-playbook -i inventories/local playbooks/audit.yml -e webcast_env=molecule
-  done
-  stage bake tools/bake.sh
-  if [[ "${result[bake]}" == ok* ]]; then
-    for scenario in "${IMAGE_SCENARIOS[@]}"; do
-      stage "molecule $scenario" molecule test -s "$scenario"
-    done
-  fi
+  emulator || { printf 'emulator\tFAILED  could not start\n' >>"$results"; return; }
+  lane cloud cloud_lane
+  lane host host_lane
+  wait
+  # The live webcast: golden-image instances configured from the converged environment.
+  grep -q $'^bake\tok' "$results" && stage "molecule webcast" molecule test -s webcast
   # Last, since it removes the environment the platform scenario converged: recover its database and
   # file system into `dr`, then tear `molecule` down (check mode, for real, and again).
   stage lifecycle env WEBCAST_LIFECYCLE=molecule WEBCAST_LIFECYCLE_ENDPOINT_URL="$WEBCAST_AWS_ENDPOINT_URL" \
@@ -93,10 +118,6 @@ done
 
 echo
 echo "==> summary"
-failed=0
-for name in "${!result[@]}"; do
-  printf '  %-18s %s\n' "$name" "${result[$name]}"
-done | sort
-for name in "${!result[@]}"; do [[ "${result[$name]}" == FAILED* ]] && failed=1; done
+sort "$results" | awk -F '\t' '{ printf "  %-26s %s\n", $1, $2 }'
 [[ -n "$pytest_summary" ]] && echo "  pytest: $pytest_summary"
-exit "$failed"
+! grep -q $'\tFAILED' "$results"

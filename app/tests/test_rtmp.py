@@ -71,20 +71,31 @@ def test_only_the_keys_digest_is_stored(database, key):
     assert len(row["key_sha256"]) == 64
 
 
-def test_publish_done_ends_the_live_state(client, database, key):
+def publish_done(client, name: str, app: str = "live"):
+    # What nginx-rtmp's on_publish_done posts: the name the encoder published, the key.
+    form = {"call": "publish_done", "app": app, "name": name, "addr": "203.0.113.7"}
+    return client.post("/rtmp/on_publish_done", data=form)
+
+
+def test_publish_done_with_the_key_ends_the_live_state(client, database, key):
     publish(client, key)
-    response = client.post(
-        "/rtmp/on_publish_done", data={"call": "publish_done", "app": "live", "name": "keynote"}
-    )
-    assert response.status_code == 204
+    assert publish_done(client, key).status_code == 204
     assert store.webcast(database, "keynote")["live_since"] is None
 
 
-def test_publish_done_with_the_key_as_name_ends_the_live_state_too(client, database, key):
-    # nginx-rtmp may report the name the encoder used rather than the one it was renamed to.
+def test_publish_done_with_the_slug_alone_ends_nothing(client, database, key):
+    # The slug is public: whoever knows it must not take the webcast off the air.
     publish(client, key)
-    client.post("/rtmp/on_publish_done", data={"call": "publish_done", "app": "live", "name": key})
-    assert store.webcast(database, "keynote")["live_since"] is None
+    assert publish_done(client, "keynote").status_code == 403
+    assert store.webcast(database, "keynote")["live_since"] is not None
+
+
+def test_publish_done_with_an_unknown_key_or_application_ends_nothing(client, database, key):
+    publish(client, key)
+    assert publish_done(client, key + "x").status_code == 403
+    assert publish_done(client, "").status_code == 403
+    assert publish_done(client, key, app="other").status_code == 403
+    assert store.webcast(database, "keynote")["live_since"] is not None
 
 
 def test_a_live_webcast_shows_its_player_with_the_public_stream_name(client, key):

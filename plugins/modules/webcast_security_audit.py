@@ -78,14 +78,27 @@ options:
     type: list
     elements: str
     default: [media, backups]
-  trust_warning_services:
+  kms_buckets:
+    description: The bucket components that must use SSE-KMS with a bucket key (V(WEBCAST.S3.1)).
+    type: list
+    elements: str
+    default: [media, backups]
+  trust_exempt_services:
     description:
-      - Service principals whose trust policy without C(aws:SourceAccount)/C(aws:SourceArn) is a
-        V(warning) rather than a V(medium) finding of V(WEBCAST.IAM.2).
-      - C(ec2.amazonaws.com) by default; an instance role can only be used through an instance
-        profile of the same account, passed by a principal with C(iam:PassRole), so the confused
-        deputy these conditions prevent does not arise, and EC2 does not document the keys for
-        instance profiles.
+      - Service principals that V(WEBCAST.IAM.2) does not ask for C(aws:SourceAccount)/C(aws:SourceArn),
+        because AWS sets neither key when that service assumes the role, so the condition would
+        deny the service the role.
+      - C(ec2.amazonaws.com) by default. EC2 assumes an instance role to deliver an instance
+        profile's credentials, not on behalf of another account's resource. AWS documents
+        C(aws:SourceAccount) as present in the request context only when an AWS service principal
+        calls on behalf of a resource (IAM User Guide, "AWS global condition context keys"), and
+        documents neither key for instance profiles, where services that set them (CloudTrail,
+        Config, Backup, RDS monitoring, EC2 Auto Scaling) say so in their "cross-service confused
+        deputy prevention" pages. A C(StringEquals) on a key the request lacks denies, so the
+        condition would stop credential delivery. The deputy cannot be confused across accounts
+        either, as a role is attached to an instance only through an instance profile of the role's
+        own account, by a principal allowed C(iam:PassRole) on it.
+      - Any other service without either key is a V(medium) finding.
     type: list
     elements: str
     default: [ec2.amazonaws.com]
@@ -290,7 +303,8 @@ class Options:
     allowed_ssl_policies: tuple[str, ...] = ()
     versioned_buckets: tuple[str, ...] = ("media", "backups")
     logged_buckets: tuple[str, ...] = ("media", "backups")
-    trust_warning_services: tuple[str, ...] = ("ec2.amazonaws.com",)
+    trust_exempt_services: tuple[str, ...] = ("ec2.amazonaws.com",)
+    kms_buckets: tuple[str, ...] = ("media", "backups")
     # (name under /<project>/<env>/, reason): secrets that do not rotate by decision (SecretsManager.1).
     secret_rotation_exempt: tuple[tuple[str, str], ...] = ()
 
@@ -1119,7 +1133,8 @@ def check_iam_service_wildcard(facts, opts: Options):
     return found
 
 
-def unconditioned_services(trust: Any) -> list[str]:
+def unconditioned_services(trust: Any, exempt: Iterable[str] = ()) -> list[str]:
+    """The service principals an Allow statement trusts without a confused-deputy condition."""
     services = []
     for statement in statements(trust):
         if statement.get("Effect") != "Allow":
@@ -1127,7 +1142,7 @@ def unconditioned_services(trust: Any) -> list[str]:
         principal = statement.get("Principal")
         named = as_list(principal.get("Service")) if isinstance(principal, dict) else []
         if named and not condition_keys(statement) & CONFUSED_DEPUTY_KEYS:
-            services += named
+            services += [service for service in named if service not in exempt]
     return services
 
 
@@ -1137,13 +1152,12 @@ def check_iam_trust(facts, opts: Options):
         return NotApplicable("no IAM role of the environment")
     found = []
     for role in roles:
-        for service in unconditioned_services(role["AssumeRolePolicyDocument"]):
+        for service in unconditioned_services(role["AssumeRolePolicyDocument"], opts.trust_exempt_services):
             found.append(
                 finding(
                     role["RoleName"],
                     f"trusts {service} without aws:SourceAccount or aws:SourceArn",
                     "a condition on aws:SourceAccount or aws:SourceArn (confused deputy)",
-                    severity="warning" if service in opts.trust_warning_services else None,
                 )
             )
     return found
@@ -1307,6 +1321,226 @@ def check_config_recorder(facts, opts: Options):
     return found
 
 
+# --- the issue's remaining controls ----------------------------------------------------------------
+# Each reads the live environment; docs/security.md maps them to the roles that set them.
+
+# The CIS monitoring items (FSBP CloudWatch.1-14 that the platform alarms on): control id, what the
+# metric filter must watch, and an event name (or field) its pattern must name.
+CIS_MONITORING = (
+    ("CloudWatch.1", "root account use", '"Root"'),
+    ("CloudWatch.2", "unauthorized API calls", "UnauthorizedOperation"),
+    ("CloudWatch.3", "console sign-in without MFA", "MFAUsed"),
+    ("CloudWatch.4", "IAM policy changes", "PutRolePolicy"),
+    ("CloudWatch.5", "CloudTrail configuration changes", "StopLogging"),
+    ("CloudWatch.7", "disabling or scheduled deletion of KMS keys", "ScheduleKeyDeletion"),
+    ("CloudWatch.8", "S3 bucket policy changes", "PutBucketPolicy"),
+    ("CloudWatch.10", "security group changes", "AuthorizeSecurityGroupIngress"),
+    ("CloudWatch.11", "network ACL changes", "CreateNetworkAclEntry"),
+    ("CloudWatch.12", "network gateway changes", "CreateInternetGateway"),
+    ("CloudWatch.13", "route table changes", "CreateRoute"),
+    ("CloudWatch.14", "VPC changes", "CreateVpc"),
+)
+# The interface endpoints private instances need without NAT (docs/security.md).
+INTERFACE_ENDPOINTS = ("ssm", "ssmmessages", "ec2messages", "logs", "secretsmanager", "kms")
+# RDS log exports the platform keeps (MySQL's general log stays off: it records every statement).
+RDS_LOG_EXPORTS = ("error", "slowquery")
+# Conditions that tie a service's use of a key or bucket to this account's own resources: the
+# confused-deputy keys, and the encryption context KMS checks for CloudTrail and CloudWatch Logs.
+SOURCE_CONDITION_PREFIXES = (
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "kms:encryptioncontext:aws:cloudtrail:arn",
+    "kms:encryptioncontext:aws:logs:arn",
+)
+
+
+def check_trail_kms(facts, opts: Options):
+    trails = [t for t in facts["trails"] if t.get("IsMultiRegionTrail") and t["logging"]]
+    if not trails:
+        return NotApplicable("no logging multi-region trail (CloudTrail.1 reports it)")
+    if any(t.get("KmsKeyId") for t in trails):
+        return []
+    return [finding(t["TrailARN"], "no KmsKeyId", "the trail encrypted with a KMS key") for t in trails]
+
+
+def check_trail_log_group(facts, opts: Options):
+    trails = [t for t in facts["trails"] if t.get("IsMultiRegionTrail") and t["logging"]]
+    if not trails:
+        return NotApplicable("no logging multi-region trail (CloudTrail.1 reports it)")
+    if any(t.get("CloudWatchLogsLogGroupArn") for t in trails):
+        return []
+    return [
+        finding(t["TrailARN"], "no CloudWatchLogsLogGroupArn", "the trail delivered to a log group")
+        for t in trails
+    ]
+
+
+def cis_monitoring_check(control_id: str, what: str, signature: str):
+    """The check of one CIS monitoring item: a metric filter on the trail's log group whose pattern
+    names `signature`, and an alarm on its metric with an action."""
+
+    def check(facts, opts: Options):
+        monitored = facts["trail_metric_filters"]
+        if monitored is None:
+            return NotApplicable("no logging multi-region trail delivers to a log group (CloudTrail.1, .5)")
+        metrics = {
+            (t["metricNamespace"], t["metricName"])
+            for f in monitored
+            if signature.lower() in f.get("filterPattern", "").lower()
+            for t in f.get("metricTransformations", [])
+        }
+        if not metrics:
+            return [
+                finding("trail log group", f"no metric filter for {what}", f"a filter naming {signature}")
+            ]
+        alarmed = [
+            a
+            for a in facts["alarms"]
+            if (a.get("Namespace"), a.get("MetricName")) in metrics and a.get("AlarmActions")
+        ]
+        if alarmed:
+            return []
+        names = ", ".join(f"{ns}/{name}" for ns, name in sorted(metrics))
+        return [finding(names, f"no alarm with an action for {what}", "an alarm notifying the alarm topic")]
+
+    check.__name__ = f"check_cis_{control_id.replace('.', '_').lower()}"
+    return check
+
+
+def check_access_analyzer(facts, opts: Options):
+    if facts["access_analyzers"]:
+        return []
+    return [finding(f"account {facts['account_id']}", "no active analyzer", "an active IAM Access Analyzer")]
+
+
+def check_interface_endpoints(facts, opts: Options):
+    vpcs = facts["vpcs"]
+    if not vpcs:
+        return NotApplicable("no VPC in the environment")
+    region = facts.client("ec2").meta.region_name
+    found = []
+    for vpc in vpcs:
+        present = {
+            e["ServiceName"].rsplit(".", 1)[-1]
+            for e in facts["vpc_endpoints"]
+            if e["VpcId"] == vpc["VpcId"]
+            and e.get("VpcEndpointType") == "Interface"
+            and e["ServiceName"].startswith(f"com.amazonaws.{region}.")
+        }
+        missing = [s for s in INTERFACE_ENDPOINTS if s not in present]
+        if missing:
+            found.append(
+                finding(
+                    vpc["VpcId"],
+                    f"no interface endpoint for {', '.join(missing)}",
+                    "; ".join(INTERFACE_ENDPOINTS),
+                )
+            )
+    return found
+
+
+def alb_attribute_check(key: str, wanted: str, default: str):
+    """A control over one ALB attribute; `default` is AWS's value when the answer leaves it out."""
+
+    def check(facts, opts: Options):
+        albs = facts["load_balancers"]
+        if not albs:
+            return NotApplicable("no application load balancer in the environment")
+        return [
+            finding(lb["LoadBalancerName"], f"{key} is {lb['attributes'].get(key, default)}", wanted)
+            for lb in albs
+            if lb["attributes"].get(key, default) != wanted
+        ]
+
+    check.__name__ = f"check_alb_{key.replace('.', '_')}"
+    return check
+
+
+def rds_check(found_in: Callable[[dict[str, Any]], str | None], expected: str):
+    """A control over each RDS instance: found_in returns what is wrong with one, or None."""
+
+    def check(facts, opts: Options):
+        dbs = facts["db_instances"]
+        if not dbs:
+            return NotApplicable("no RDS instance in the environment")
+        found = []
+        for db in dbs:
+            wrong = found_in(db)
+            if wrong:
+                found.append(finding(db["DBInstanceIdentifier"], wrong, expected))
+        return found
+
+    return check
+
+
+def missing_log_exports(db: dict[str, Any]) -> str | None:
+    exported = set(db.get("EnabledCloudwatchLogsExports") or [])
+    missing = [log for log in RDS_LOG_EXPORTS if log not in exported]
+    return f"not exported: {', '.join(missing)}" if missing else None
+
+
+def check_s3_bucket_keys(facts, opts: Options):
+    buckets = buckets_of(facts["buckets"], opts.kms_buckets)
+    if not buckets:
+        return NotApplicable(f"no {'/'.join(opts.kms_buckets)} bucket in the environment")
+    found = []
+    for bucket in buckets:
+        rules = (bucket["encryption"] or {}).get("Rules", [])
+        kms = [
+            r
+            for r in rules
+            if r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm")
+            in ("aws:kms", "aws:kms:dsse")
+        ]
+        if not kms:
+            found.append(finding(bucket["Name"], "not SSE-KMS by default", "SSE-KMS with a bucket key"))
+        elif not any(r.get("BucketKeyEnabled") for r in kms):
+            found.append(finding(bucket["Name"], "SSE-KMS without a bucket key", "BucketKeyEnabled true"))
+    return found
+
+
+def names_the_source(statement: dict[str, Any], account: str) -> bool:
+    """Whether a statement that lets a service act ties it to this account's resources: a
+    confused-deputy or encryption-context condition, or (for log delivery to S3) resources only under
+    this account's AWSLogs/<account>/ prefix, which is how AWS scopes those deliveries."""
+    if any(key.startswith(SOURCE_CONDITION_PREFIXES) for key in condition_keys(statement)):
+        return True
+    resources = as_list(statement.get("Resource"))
+    return bool(resources) and all(f"/AWSLogs/{account}/" in str(r) for r in resources)
+
+
+def unscoped_services(policy: Any, account: str) -> list[str]:
+    services = []
+    for statement in statements(policy):
+        principal = statement.get("Principal")
+        named = as_list(principal.get("Service")) if isinstance(principal, dict) else []
+        if statement.get("Effect") == "Allow" and named and not names_the_source(statement, account):
+            services += named
+    return services
+
+
+def check_resource_policy_sources(facts, opts: Options):
+    keys, buckets = facts["kms_keys"], facts["buckets"]
+    if not keys and not buckets:
+        return NotApplicable("no customer managed KMS key or S3 bucket in the environment")
+    account = facts["account_id"]
+    found = []
+    for resource, policy in [(k["Arn"], k.get("policy")) for k in keys] + [
+        (b["Name"], b["policy"]) for b in buckets
+    ]:
+        for service in unscoped_services(policy, account):
+            found.append(
+                finding(
+                    resource,
+                    f"allows {service} without aws:SourceAccount or aws:SourceArn",
+                    "a condition naming this account or its resource (confused deputy)",
+                )
+            )
+    return found
+
+
 # --- the catalogue ---------------------------------------------------------------------------------
 
 
@@ -1399,6 +1633,83 @@ CONTROLS = (
     ),
     Control("SecretsManager.1", "Secrets rotate automatically", "medium", check_secret_rotation),
     Control("Config.1", "AWS Config records every resource and delivers", "medium", check_config_recorder),
+    Control("CloudTrail.2", "The multi-region trail is encrypted with KMS", "medium", check_trail_kms),
+    Control(
+        "CloudTrail.5", "The multi-region trail delivers to CloudWatch Logs", "low", check_trail_log_group
+    ),
+    *(
+        Control(
+            control_id,
+            f"A metric filter and alarm watch {what}",
+            "low",
+            cis_monitoring_check(control_id, what, sig),
+        )
+        for control_id, what, sig in CIS_MONITORING
+    ),
+    Control("IAM.28", "IAM Access Analyzer is enabled", "high", check_access_analyzer),
+    Control(
+        "WEBCAST.VPC.1",
+        "The VPC has interface endpoints for SSM, ssmmessages, ec2messages, logs, Secrets Manager, KMS",
+        "medium",
+        check_interface_endpoints,
+    ),
+    Control(
+        "ELB.4",
+        "ALBs drop invalid HTTP header fields",
+        "medium",
+        alb_attribute_check("routing.http.drop_invalid_header_fields.enabled", "true", "false"),
+    ),
+    Control(
+        "ELB.12",
+        "ALBs use the strictest desync mitigation mode",
+        "medium",
+        alb_attribute_check("routing.http.desync_mitigation_mode", "strictest", "defensive"),
+    ),
+    Control(
+        "RDS.9",
+        "RDS instances export their error and slow query logs",
+        "medium",
+        rds_check(missing_log_exports, "error and slowquery exported to CloudWatch Logs"),
+    ),
+    Control(
+        "RDS.6",
+        "RDS instances have enhanced monitoring",
+        "low",
+        rds_check(
+            lambda db: None if db.get("MonitoringInterval") else "MonitoringInterval is 0",
+            "MonitoringInterval above 0 with a monitoring role",
+        ),
+    ),
+    Control(
+        "RDS.13",
+        "RDS instances upgrade minor versions automatically",
+        "high",
+        rds_check(
+            lambda db: None if db.get("AutoMinorVersionUpgrade") else "AutoMinorVersionUpgrade is false",
+            "AutoMinorVersionUpgrade true",
+        ),
+    ),
+    Control(
+        "RDS.17",
+        "RDS instances copy their tags to snapshots",
+        "low",
+        rds_check(
+            lambda db: None if db.get("CopyTagsToSnapshot") else "CopyTagsToSnapshot is false",
+            "CopyTagsToSnapshot true",
+        ),
+    ),
+    Control(
+        "WEBCAST.S3.1",
+        "The media and backups buckets use SSE-KMS with bucket keys",
+        "medium",
+        check_s3_bucket_keys,
+    ),
+    Control(
+        "WEBCAST.POLICY.1",
+        "Key and bucket policies let a service act only for this account's resources",
+        "medium",
+        check_resource_policy_sources,
+    ),
 )
 CONTROL_IDS = tuple(c.id for c in CONTROLS)
 
@@ -1628,7 +1939,12 @@ class Facts:
         return ours
 
     def _bucket_details(self, s3: Any, name: str, tags: dict[str, str]) -> dict[str, Any]:
-        component = tags.get("Component") or name[len(self.prefix) :].split("-")[0]
+        # The name says which bucket it is (<project>-<env>-media-<suffix>); the Component tag is the
+        # tier (aws_s3 tags all three "storage"), so it decides only for buckets named otherwise.
+        if name.startswith(self.prefix):
+            component = name[len(self.prefix) :].split("-")[0]
+        else:
+            component = tags.get("Component", "")
         try:
             encryption = call(s3, "get_bucket_encryption", Bucket=name)["ServerSideEncryptionConfiguration"]
         except is_boto3_error_code("ServerSideEncryptionConfigurationNotFoundError"):
@@ -1693,7 +2009,10 @@ class Facts:
             if not (self.owns(tags) or any(n.startswith(self.prefix) for n in names)):
                 continue
             rotation = call(kms, "get_key_rotation_status", KeyId=key["KeyId"])["KeyRotationEnabled"]
-            ours.append({"KeyId": key["KeyId"], "Arn": meta["Arn"], "rotation": rotation})
+            policy = json.loads(
+                call(kms, "get_key_policy", KeyId=key["KeyId"], PolicyName="default")["Policy"]
+            )
+            ours.append({"KeyId": key["KeyId"], "Arn": meta["Arn"], "rotation": rotation, "policy": policy})
         return ours
 
     # Load balancing and the edge
@@ -1714,6 +2033,10 @@ class Facts:
             lb["listeners"] = paginate(elbv2, "describe_listeners", LoadBalancerArn=lb["LoadBalancerArn"])[
                 "Listeners"
             ]
+            attributes = call(
+                elbv2, "describe_load_balancer_attributes", LoadBalancerArn=lb["LoadBalancerArn"]
+            )
+            lb["attributes"] = {a["Key"]: a["Value"] for a in attributes["Attributes"]}
         return ours
 
     def read_distributions(self) -> list[dict[str, Any]]:
@@ -1790,6 +2113,32 @@ class Facts:
         }
         return [{**r, "recording": status.get(r["name"], False)} for r in recorders]
 
+    def read_trail_metric_filters(self) -> list[dict[str, Any]] | None:
+        """The metric filters of the log groups the logging multi-region trails deliver to; None
+        when no such trail delivers to a log group."""
+        groups = {
+            t["CloudWatchLogsLogGroupArn"].split(":log-group:", 1)[1].split(":", 1)[0]
+            for t in self["trails"]
+            if t.get("IsMultiRegionTrail") and t["logging"] and t.get("CloudWatchLogsLogGroupArn")
+        }
+        if not groups:
+            return None
+        logs = self.client("logs")
+        return [
+            f
+            for group in sorted(groups)
+            for f in paginate(logs, "describe_metric_filters", logGroupName=group)["metricFilters"]
+        ]
+
+    def read_access_analyzers(self) -> list[dict[str, Any]]:
+        analyzers = paginate(self.client("accessanalyzer"), "list_analyzers", type="ACCOUNT")["analyzers"]
+        return [a for a in analyzers if a.get("status") == "ACTIVE"]
+
+    def read_vpc_endpoints(self) -> list[dict[str, Any]]:
+        if not self["vpcs"]:
+            return []
+        return paginate(self.client("ec2"), "describe_vpc_endpoints", Filters=self._in_vpcs())["VpcEndpoints"]
+
     def read_config_delivery_channels(self) -> list[dict[str, Any]]:
         return call(self.client("config"), "describe_delivery_channels")["DeliveryChannels"]
 
@@ -1847,7 +2196,8 @@ def main() -> None:
         ),
         versioned_buckets=dict(type="list", elements="str", default=["media", "backups"]),
         logged_buckets=dict(type="list", elements="str", default=["media", "backups"]),
-        trust_warning_services=dict(type="list", elements="str", default=["ec2.amazonaws.com"]),
+        kms_buckets=dict(type="list", elements="str", default=["media", "backups"]),
+        trust_exempt_services=dict(type="list", elements="str", default=["ec2.amazonaws.com"]),
         skip=dict(
             type="list",
             elements="dict",
@@ -1889,7 +2239,8 @@ def main() -> None:
         allowed_ssl_policies=tuple(params["allowed_ssl_policies"]),
         versioned_buckets=tuple(params["versioned_buckets"]),
         logged_buckets=tuple(params["logged_buckets"]),
-        trust_warning_services=tuple(params["trust_warning_services"]),
+        kms_buckets=tuple(params["kms_buckets"]),
+        trust_exempt_services=tuple(params["trust_exempt_services"]),
         secret_rotation_exempt=exempt,
     )
 

@@ -7,99 +7,77 @@ fail with a connection error instead of the validation message.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-from pathlib import Path
-
 import pytest
+from playbook_batch import assert_refused, run_rows
 
-ROOT = Path(__file__).resolve().parents[2]
-CLOSED_ENDPOINT = "http://127.0.0.1:9"
+# The inventory's own settings, as one more row: they must pass.
+OWN = "the inventory's own settings"
+
+# (settings, texts the failure must show), each row a host of one run of playbooks/validate.yml
+CASES = [
+    (
+        {"aws_efs_throughput_mode": "fast"},
+        ["aws_efs_throughput_mode", "elastic", "bursting", "provisioned"],
+    ),
+    ({"aws_efs_media_uid": 0}, ["aws_efs_media_uid is 0", "allowed: 1 to 4294967295"]),
+    ({"aws_efs_transition_to_ia_days": 45}, ["aws_efs_transition_to_ia_days", "90"]),
+    ({"aws_efs_media_path": "media"}, ["aws_efs_media_path is media", "absolute path"]),
+    ({"aws_rds_engine_version": "5.7.44"}, ["aws_rds_engine_version is 5.7.44", "MySQL 8.0"]),
+    ({"webcast_db_instance_class": "m5.large"}, ["aws_rds_instance_class is m5.large", "db.t3.micro"]),
+    (
+        {"aws_rds_max_allocated_storage_gb": 10},
+        ["aws_rds_max_allocated_storage_gb is 10", "a maximum above the allocation"],
+    ),
+    ({"aws_rds_backup_retention_days": 0}, ["aws_rds_backup_retention_days is 0", "allowed: 1 to 35"]),
+    (
+        {
+            "aws_rds_allocated_storage_gb": 500,
+            "aws_rds_max_allocated_storage_gb": 1000,
+            "aws_rds_iops": 3000,
+        },
+        ["aws_rds_iops is 3000", "at least 12000 IOPS and 500 MiB/s"],
+    ),
+    ({"aws_rds_monitoring_interval_s": 7}, ["aws_rds_monitoring_interval_s", "60"]),
+    ({"aws_elasticache_replicas": 0}, ["aws_elasticache_replicas is 0", "allowed: 1 to 5"]),
+    (
+        {"webcast_cache_node_type": "t3.micro"},
+        ["aws_elasticache_node_type is t3.micro", "cache.t4g.micro"],
+    ),
+    ({"aws_elasticache_maxmemory_policy": "lru"}, ["aws_elasticache_maxmemory_policy", "allkeys-lru"]),
+    ({"aws_elasticache_engine_version": "7"}, ["aws_elasticache_engine_version is 7", "major.minor"]),
+]
+IDS = [
+    "efs-throughput",
+    "efs-root-uid",
+    "efs-ia-days",
+    "efs-media-path",
+    "rds-engine",
+    "rds-class",
+    "rds-autoscaling",
+    "rds-no-backups",
+    "rds-iops",
+    "rds-monitoring",
+    "redis-no-replica",
+    "redis-node-type",
+    "redis-eviction",
+    "redis-version",
+]
 
 
-def run_validate(extra_vars: dict) -> subprocess.CompletedProcess:
-    env = dict(os.environ, WEBCAST_AWS_ENDPOINT_URL=CLOSED_ENDPOINT, ANSIBLE_NOCOLOR="1")
-    return subprocess.run(
-        # hosts.yml, not the whole inventory: the fleet inventory beside it would list instances.
-        [
-            "ansible-playbook",
-            "-i",
-            "inventories/local/hosts.yml",
-            "playbooks/validate.yml",
-            "-e",
-            json.dumps(extra_vars),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+@pytest.fixture(scope="module")
+def runs():
+    return run_rows(
+        "playbooks/validate.yml",
+        {OWN: {}} | {case: settings for case, (settings, _) in zip(IDS, CASES, strict=True)},
     )
 
 
-@pytest.mark.parametrize(
-    ("extra_vars", "expected"),
-    [
-        (
-            {"aws_efs_throughput_mode": "fast"},
-            ["aws_efs_throughput_mode", "elastic", "bursting", "provisioned"],
-        ),
-        ({"aws_efs_media_uid": 0}, ["aws_efs_media_uid is 0", "allowed: 1 to 4294967295"]),
-        ({"aws_efs_transition_to_ia_days": 45}, ["aws_efs_transition_to_ia_days", "90"]),
-        ({"aws_efs_media_path": "media"}, ["aws_efs_media_path is media", "absolute path"]),
-        ({"aws_rds_engine_version": "5.7.44"}, ["aws_rds_engine_version is 5.7.44", "MySQL 8.0"]),
-        ({"webcast_db_instance_class": "m5.large"}, ["aws_rds_instance_class is m5.large", "db.t3.micro"]),
-        (
-            {"aws_rds_max_allocated_storage_gb": 10},
-            ["aws_rds_max_allocated_storage_gb is 10", "a maximum above the allocation"],
-        ),
-        ({"aws_rds_backup_retention_days": 0}, ["aws_rds_backup_retention_days is 0", "allowed: 1 to 35"]),
-        (
-            {
-                "aws_rds_allocated_storage_gb": 500,
-                "aws_rds_max_allocated_storage_gb": 1000,
-                "aws_rds_iops": 3000,
-            },
-            ["aws_rds_iops is 3000", "at least 12000 IOPS and 500 MiB/s"],
-        ),
-        ({"aws_rds_monitoring_interval_s": 7}, ["aws_rds_monitoring_interval_s", "60"]),
-        ({"aws_elasticache_replicas": 0}, ["aws_elasticache_replicas is 0", "allowed: 1 to 5"]),
-        (
-            {"webcast_cache_node_type": "t3.micro"},
-            ["aws_elasticache_node_type is t3.micro", "cache.t4g.micro"],
-        ),
-        ({"aws_elasticache_maxmemory_policy": "lru"}, ["aws_elasticache_maxmemory_policy", "allkeys-lru"]),
-        ({"aws_elasticache_engine_version": "7"}, ["aws_elasticache_engine_version is 7", "major.minor"]),
-    ],
-    ids=[
-        "efs-throughput",
-        "efs-root-uid",
-        "efs-ia-days",
-        "efs-media-path",
-        "rds-engine",
-        "rds-class",
-        "rds-autoscaling",
-        "rds-no-backups",
-        "rds-iops",
-        "rds-monitoring",
-        "redis-no-replica",
-        "redis-node-type",
-        "redis-eviction",
-        "redis-version",
-    ],
-)
-def test_bad_data_tier_setting_fails_before_any_aws_call_naming_the_variable(extra_vars, expected):
-    result = run_validate(extra_vars)
-    output = " ".join((result.stdout + result.stderr).split())
-    assert result.returncode != 0, output[-2000:]
-    for text in expected:
-        assert text in output, f"{text!r} not in: {output[-2000:]}"
-    assert "Could not connect" not in output and "EndpointConnectionError" not in output, (
-        "a role called AWS before validating: " + output[-2000:]
-    )
+@pytest.mark.parametrize(("extra_vars", "expected"), CASES, ids=IDS)
+def test_bad_data_tier_setting_fails_before_any_aws_call_naming_the_variable(
+    runs, request, extra_vars, expected
+):
+    assert_refused(runs[request.node.callspec.id], expected, extra_vars)
 
 
-def test_the_inventories_settings_pass_validation():
-    result = run_validate({})
-    assert result.returncode == 0, (result.stdout + result.stderr)[-2000:]
+def test_the_inventories_settings_pass_validation(runs):
+    assert runs[OWN].passed, f"{runs[OWN].recap}: {runs[OWN].failures[-2000:]}"

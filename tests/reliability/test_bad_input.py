@@ -12,13 +12,10 @@ fails this test instead of converging the environment with it.
 
 from __future__ import annotations
 
-import json
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 import yaml
-from conftest import ENV, ROOT, playbook_env, request_count
+from conftest import ENDPOINT, ENV, ROOT, playbook_env, request_count
+from playbook_batch import run_rows
 
 # (id, extra vars, texts the failure must show: the variable's name and the value or rule).
 BAD_INPUTS: list[tuple[str, dict, list[str]]] = [
@@ -169,29 +166,6 @@ BAD_INPUTS: list[tuple[str, dict, list[str]]] = [
 ]
 
 
-def run_validate(extra_vars: dict) -> tuple[int, str]:
-    result = subprocess.run(
-        # hosts.yml, not the directory: the fleet inventory beside it lists instances from the
-        # endpoint as it loads, which is the inventory reading AWS, not a role.
-        [
-            "ansible-playbook",
-            "-i",
-            "inventories/local/hosts.yml",
-            "playbooks/validate.yml",
-            "-e",
-            f"webcast_env={ENV}",
-            "-e",
-            json.dumps(extra_vars),
-        ],
-        cwd=ROOT,
-        env=playbook_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return result.returncode, " ".join((result.stdout + result.stderr).split())
-
-
 def environment_listing(aws) -> dict:
     """What a bad value could have touched, as plain data to compare (ids, rules, tags, settings)."""
     ec2, s3 = aws("ec2"), aws("s3")
@@ -223,18 +197,19 @@ def environment_listing(aws) -> dict:
 
 @pytest.fixture(scope="module")
 def refused(aws, figures):
-    """Every bad value run once (two at a time: each run is mostly Ansible starting up), with the
-    emulator's request count and the environment's listing taken around the whole batch."""
+    """Every bad value in one run of playbooks/validate.yml (each value a host of its own, with the
+    environment as a host var beneath it), with the emulator's request count and the environment's
+    listing taken around the run."""
     before = environment_listing(aws)
     requests_before = request_count()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(
-            zip(
-                [case[0] for case in BAD_INPUTS],
-                pool.map(run_validate, [case[1] for case in BAD_INPUTS]),
-                strict=True,
-            )
-        )
+    results = run_rows(
+        "playbooks/validate.yml",
+        {case: extra_vars for case, extra_vars, _ in BAD_INPUTS},
+        endpoint=ENDPOINT,
+        common={"webcast_env": ENV},
+        env=playbook_env(),
+        timeout=1800,
+    )
     requests_during = request_count() - requests_before
     after = environment_listing(aws)
     figures.record("bad inputs tried", len(BAD_INPUTS))
@@ -243,7 +218,7 @@ def refused(aws, figures):
         sum(
             1
             for case in BAD_INPUTS
-            if results[case[0]][0] != 0 and all(t in results[case[0]][1] for t in case[2])
+            if results[case[0]].failed and all(t in results[case[0]].failures for t in case[2])
         ),
     )
     figures.record("emulator requests while they ran", requests_during)
@@ -267,10 +242,10 @@ def test_every_playbook_that_changes_the_environment_starts_with_the_validation(
     ("extra_vars", "expected"), [case[1:] for case in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS]
 )
 def test_a_bad_input_fails_naming_the_variable(refused, request, extra_vars, expected):
-    returncode, output = refused["results"][request.node.callspec.id]
-    assert returncode != 0, f"{extra_vars} was accepted: {output[-1500:]}"
+    run = refused["results"][request.node.callspec.id]
+    assert run.failed, f"{extra_vars} was accepted ({run.recap}): {run.output[-1500:]}"
     for text in expected:
-        assert text in output, f"{text!r} not in the failure for {extra_vars}: {output[-1500:]}"
+        assert text in run.failures, f"{text!r} not in the failure for {extra_vars}: {run.failures[-1500:]}"
 
 
 def test_no_bad_input_reached_the_emulator(refused):

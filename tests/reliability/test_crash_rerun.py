@@ -1,10 +1,11 @@
 """A converge killed part-way, then run again, converges without doubling anything.
 
-A fresh environment (`crash-<hex time>`) gets the first tiers of site.yml (tests/reliability/crash.yml: the
-same roles). Each run is killed at the next crash point, with the AWS calls of the task under way;
-the next run starts from the beginning, as an operator would rerun it; the last one is left to
-finish. The environment `molecule`, converged once without a crash by the same roles, is the
-reference: every count of the crashed environment must equal its count there.
+A fresh environment (`crash-<hex time>`) gets the first tiers of site.yml (tests/reliability/crash.yml:
+the same roles, the buckets first). Each run is killed at the next crash point, with the AWS calls of
+the task under way; the next run starts from the beginning, as an operator would rerun it, and goes
+only as far as the next crash point; the last one is left to finish. The environment `molecule`,
+converged once without a crash by the same roles, is the reference: every count of the crashed
+environment must equal its count there.
 
 The kill waits for a number of emulator requests after the task starts, so it lands between the
 module's calls (a lookup answered, a create sent or about to be) rather than before the module runs.
@@ -25,9 +26,15 @@ PLAYBOOK = "tests/reliability/crash.yml"
 
 # (task prefix as Ansible prints it, emulator requests to wait for after it starts, signal)
 CRASH_POINTS = [
-    ("aws_network : Ensure a NAT gateway serves the app tier", 2, signal.SIGKILL),
     ("aws_s3 : Ensure the buckets' customer-managed KMS key exists", 2, signal.SIGKILL),
     ("aws_s3 : Ensure each bucket is encrypted, versioned, private and TLS-only", 8, signal.SIGTERM),
+    # After AllocateAddress (the search for an unassociated address of the gateway's name first):
+    # killed there, a rerun must reuse that address, not allocate another for the gateway.
+    (
+        "aws_network : Ensure each public subnet that still needs a NAT gateway has its elastic IP",
+        2,
+        signal.SIGKILL,
+    ),
     # After DescribeDBInstances, DescribeKey and ModifyDBInstance: RDS made its secret, not yet scheduled.
     ("aws_rds : Ensure RDS manages the master password with our key and rotates it", 3, signal.SIGKILL),
 ]

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tools import runtime_parameters
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 SERVICE_IMAGE = "localhost/dataplane-services"
@@ -199,6 +201,9 @@ def dataplane_parameters(plan: Plan, platform: dict[str, str]) -> dict[str, str]
         or urlsplit(platform["urls/public"]).hostname,
         "urls/public": plan.public_url,
         "urls/cdn": plan.public_url,
+        # The local MariaDB and Redis speak plain TCP; the platform's RDS and ElastiCache TLS.
+        "db/tls": "false",
+        "redis/tls": "false",
     }
 
 
@@ -451,40 +456,26 @@ def seed(plan: Plan, region: str = "eu-west-1") -> bool:
     if read_parameters(ssm, plan.platform_prefix):
         return False
 
-    def secret(name: str, value: dict) -> str:
-        full = f"{plan.platform_prefix.strip('/')}/dataplane-seed/{name}"
-        try:
-            return secretsmanager.create_secret(Name=full, SecretString=json.dumps(value))["ARN"]
-        except secretsmanager.exceptions.ResourceExistsException:
-            return secretsmanager.describe_secret(SecretId=full)["ARN"]
-
-    values = {
-        "env/name": plan.env,
-        "env/region": region,
-        "db/endpoint": f"{plan.project}-{plan.env}-db.seed.{region}.rds.amazonaws.com",
-        "db/port": "3306",
-        "db/name": plan.project,
-        "db/user": f"{plan.project}_admin",
-        "db/secret_arn": secret(
-            "db", {"username": f"{plan.project}_admin", "password": secrets.token_hex(16)}
-        ),
-        "redis/endpoint": f"master.{plan.project}-{plan.env}-redis.seed.cache.amazonaws.com",
-        "redis/port": "6379",
-        "redis/token_secret_arn": secret("redis", {"token": secrets.token_hex(16)}),
-        "efs/file_system_id": "fs-0123456789abcdef0",
-        "efs/access_point_id": "fsap-0123456789abcdef0",
-        "s3/media_bucket": f"{plan.project}-{plan.env}-media",
-        "smtp/host": f"email-smtp.{region}.amazonaws.com",
-        "smtp/port": "587",
-        "smtp/credentials_secret_arn": secret(
-            "smtp", {"username": "AKIA" + secrets.token_hex(8).upper(), "password": secrets.token_hex(20)}
-        ),
-        "urls/public": f"https://{plan.env}.{plan.project}.test",
-        "urls/cdn": f"https://{plan.env}.{plan.project}.test",
-        "media/hls_fragment_s": "2",
-    }
-    for name, value in values.items():
-        ssm.put_parameter(Name=plan.platform_prefix + name, Value=value, Type="String", Overwrite=False)
+    runtime_parameters.seed(
+        ssm,
+        secretsmanager,
+        plan.project,
+        plan.env,
+        region,
+        {
+            "db": {"username": f"{plan.project}_admin", "password": secrets.token_hex(16)},
+            "redis": {"token": secrets.token_hex(16)},
+            "smtp": {"username": "AKIA" + secrets.token_hex(8).upper(), "password": secrets.token_hex(20)},
+        },
+        secret_prefix=f"{plan.platform_prefix.strip('/')}/dataplane-seed",
+        overwrite=False,
+        db__endpoint=f"{plan.project}-{plan.env}-db.seed.{region}.rds.amazonaws.com",
+        db__user=f"{plan.project}_admin",
+        redis__endpoint=f"master.{plan.project}-{plan.env}-redis.seed.cache.amazonaws.com",
+        # As aws_runtime_config publishes them; the data plane's own parameters turn TLS off.
+        db__tls="true",
+        redis__tls="true",
+    )
     return True
 
 

@@ -29,18 +29,27 @@ def _arguments() -> tuple[str, str, str]:
     return values.get("app", ""), values.get("name", ""), values.get("addr", "")
 
 
-@blueprint.route("/on_publish", methods=["GET", "POST"])
-def on_publish() -> Response:
+def _checked(call: str) -> tuple[dict | None, Response | None]:
+    """The webcast of the posted key, or the 403 that refuses the call (another application, or an
+    unknown or revoked key)."""
     app, key, addr = _arguments()
     if app != config().rtmp_app:
-        log.warning("publish refused: application %r from %s", app, addr)
-        return Response("unknown application\n", status=403, mimetype="text/plain")
+        log.warning("%s refused: application %r from %s", call, app, addr)
+        return None, Response("unknown application\n", status=403, mimetype="text/plain")
     webcast = store.webcast_for_key(database(), key) if key else None
     if webcast is None:
-        log.warning("publish refused: unknown or revoked stream key from %s", addr)
-        return Response("unknown or revoked stream key\n", status=403, mimetype="text/plain")
+        log.warning("%s refused: unknown or revoked stream key from %s", call, addr)
+        return None, Response("unknown or revoked stream key\n", status=403, mimetype="text/plain")
+    log.info("%s accepted for %s from %s", call, webcast["slug"], addr)
+    return webcast, None
+
+
+@blueprint.route("/on_publish", methods=["GET", "POST"])
+def on_publish() -> Response:
+    webcast, refused = _checked("publish")
+    if webcast is None:
+        return refused
     store.set_live(database(), webcast["id"], True)
-    log.info("publish accepted for %s from %s", webcast["slug"], addr)
     response = Response(status=302, mimetype="text/plain")
     # Relative on purpose: nginx-rtmp takes the Location value as the new stream name.
     response.headers["Location"] = webcast["slug"]
@@ -49,10 +58,14 @@ def on_publish() -> Response:
 
 @blueprint.route("/on_publish_done", methods=["GET", "POST"])
 def on_publish_done() -> Response:
-    """The publisher left: the webcast is no longer live. `name` is the renamed stream (the slug)."""
-    _, name, _ = _arguments()
-    webcast = store.webcast(database(), name) if store.SLUG.match(name) else None
-    webcast = webcast or (store.webcast_for_key(database(), name) if name else None)
-    if webcast is not None:
-        store.set_live(database(), webcast["id"], False)
+    """The publisher left: the webcast is no longer live.
+
+    nginx-rtmp posts the name the encoder published (the key), not the one the 3xx gave the stream,
+    and the key is checked as on_publish checks it: a slug or an unknown key ends nothing, so that
+    nobody who merely knows a webcast's public name can take it off the air.
+    """
+    webcast, refused = _checked("publish_done")
+    if webcast is None:
+        return refused
+    store.set_live(database(), webcast["id"], False)
     return Response(status=204)

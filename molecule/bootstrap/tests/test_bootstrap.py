@@ -22,7 +22,7 @@ from playbook_run import assert_check_mode_reports_no_change  # noqa: E402  (mol
 
 SCENARIO = Path(__file__).resolve().parents[1]
 HEADER = "# Managed by Ansible (role bootstrap): local changes are overwritten"
-PREFIX = "/webcast/molecule/"
+PREFIX = "/webcast/bootstrap/"
 REGION = "eu-west-1"
 STATUS = "/run/webcast/bootstrap.json"
 ENV_FILES = ("app.env", "media.env", "efs.env", "relay.env")
@@ -90,25 +90,25 @@ def secret(aws, name: str, value: str) -> str:
 
 def seed(aws, **overrides: str) -> dict[str, str]:
     values = {
-        "db/endpoint": "webcast-molecule-db.abc.eu-west-1.rds.amazonaws.com",
+        "db/endpoint": "webcast-bootstrap-db.abc.eu-west-1.rds.amazonaws.com",
         "db/port": "3306",
         "db/name": "webcast",
         "db/user": "webcast_app",
         "db/secret_arn": secret(
-            aws, "webcast/molecule/db", json.dumps({"username": "admin", "password": DB_PASSWORD})
+            aws, "webcast/bootstrap/db", json.dumps({"username": "admin", "password": DB_PASSWORD})
         ),
-        "redis/endpoint": "master.webcast-molecule-redis.abc.euw1.cache.amazonaws.com",
+        "redis/endpoint": "master.webcast-bootstrap-redis.abc.euw1.cache.amazonaws.com",
         "redis/port": "6379",
-        "redis/token_secret_arn": secret(aws, "webcast/molecule/redis", json.dumps({"token": REDIS_TOKEN})),
+        "redis/token_secret_arn": secret(aws, "webcast/bootstrap/redis", json.dumps({"token": REDIS_TOKEN})),
         "efs/file_system_id": "fs-0123456789abcdef0",
         "efs/access_point_id": "fsap-0123456789abcdef0",
-        "s3/media_bucket": "webcast-molecule-media",
+        "s3/media_bucket": "webcast-bootstrap-media",
         "smtp/host": "email-smtp.eu-west-1.amazonaws.com",
         "smtp/port": "587",
         "smtp/credentials_secret_arn": secret(
-            aws, "webcast/molecule/smtp", json.dumps({"username": "AKIASMTPUSER", "password": SMTP_PASSWORD})
+            aws, "webcast/bootstrap/smtp", json.dumps({"username": "AKIASMTPUSER", "password": SMTP_PASSWORD})
         ),
-        "urls/public": "https://molecule.webcast.test",
+        "urls/public": "https://bootstrap.webcast.test",
         "urls/cdn": "https://d111111abcdef8.cloudfront.net",
         "media/hls_fragment_s": "2",
         "env/region": REGION,
@@ -201,7 +201,7 @@ def test_without_project_env_and_metadata_the_bootstrap_says_what_it_could_not_f
 
 
 def test_a_secret_that_cannot_be_read_fails_the_bootstrap_naming_it(host, aws):
-    missing_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:webcast/molecule/nothing-AbCdEf"
+    missing_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:webcast/bootstrap/nothing-AbCdEf"
     seed(aws, **{"redis/token_secret_arn": missing_arn})
     result, status = start(host)
     assert result.rc != 0
@@ -226,13 +226,16 @@ def test_env_files_hold_what_the_services_read(host):
         k: app.get(k)
         for k in ("WEBCAST_DB_HOST", "WEBCAST_DB_PORT", "WEBCAST_DB_USER", "WEBCAST_DB_PASSWORD")
     } == {
-        "WEBCAST_DB_HOST": "webcast-molecule-db.abc.eu-west-1.rds.amazonaws.com",
+        "WEBCAST_DB_HOST": "webcast-bootstrap-db.abc.eu-west-1.rds.amazonaws.com",
         "WEBCAST_DB_PORT": "3306",
         "WEBCAST_DB_USER": "webcast_app",
         "WEBCAST_DB_PASSWORD": DB_PASSWORD,
     }
-    assert app["WEBCAST_REDIS_URL"].startswith(f"rediss://:{REDIS_TOKEN}@master.webcast-molecule-redis")
-    assert (media["WEBCAST_MEDIA_BUCKET"], media["WEBCAST_HLS_FRAGMENT_S"]) == ("webcast-molecule-media", "2")
+    assert app["WEBCAST_REDIS_URL"].startswith(f"rediss://:{REDIS_TOKEN}@master.webcast-bootstrap-redis")
+    assert (media["WEBCAST_MEDIA_BUCKET"], media["WEBCAST_HLS_FRAGMENT_S"]) == (
+        "webcast-bootstrap-media",
+        "2",
+    )
     assert (efs["EFS_FILE_SYSTEM_ID"], efs["EFS_ACCESS_POINT_ID"], efs["EFS_DNS_NAME"]) == (
         "fs-0123456789abcdef0",
         "fsap-0123456789abcdef0",
@@ -241,7 +244,7 @@ def test_env_files_hold_what_the_services_read(host):
     assert (relay["RELAY_HOST"], relay["RELAY_PORT"], relay["RELAY_SENDER_DOMAIN"]) == (
         "email-smtp.eu-west-1.amazonaws.com",
         "587",
-        "molecule.webcast.test",
+        "bootstrap.webcast.test",
     )
 
 

@@ -11,34 +11,27 @@ Three views, in file order:
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import testinfra
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from tools import runtime_parameters
+
 IMAGE = (os.environ.get("WEBCAST_GOLDEN_IMAGE") or "localhost/webcast-golden") + ":latest"
 PREFIX = "/webcast/image/"
 BARE_PREFIX = "/webcast/image-bare/"
 ENV_FILES = ("app.env", "media.env", "efs.env", "relay.env")
-BOOTSTRAP = Path(__file__).resolve().parents[3] / "roles/bootstrap/files/webcast-bootstrap.py"
 
 
-def _required_parameters() -> tuple[str, ...]:
-    """The bootstrap program's own REQUIRED tuple (one list: what the image must name when missing)."""
-    tree = ast.parse(BOOTSTRAP.read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["REQUIRED"]:
-            return ast.literal_eval(node.value)
-    raise AssertionError(f"no REQUIRED tuple in {BOOTSTRAP}")
-
-
-REQUIRED = _required_parameters()
+REQUIRED = runtime_parameters.bootstrap_names("REQUIRED")
 # Where a secret or the build host's traces could hide; /usr and /lib hold what packages ship.
 SEARCHED = ("etc", "root", "home", "opt", "srv", "var", "usr/local", "tmp")
 PRIVATE_KEY = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----")
@@ -153,6 +146,16 @@ def test_baked_image_has_no_ssh_server_and_no_root_password(baked):
 # --- booted, with the environment's runtime configuration ------------------------------------
 
 
+def test_baked_media_root_belongs_to_the_user_nginx_writes_media_as(baked):
+    # Not only once an EFS access point maps every write to it: a volume mounted there takes this owner.
+    www_data = 33  # Debian's fixed uid and gid of www-data
+    found = {
+        path: ((baked / path).stat().st_uid, (baked / path).stat().st_gid)
+        for path in ("srv/media", "srv/media/hls", "srv/media/vod")
+    }
+    assert found == dict.fromkeys(found, (www_data, www_data)), found
+
+
 @pytest.fixture(scope="module")
 def golden(host):
     """image-golden once its boot is over (every start job done, whatever their results)."""
@@ -258,6 +261,45 @@ def test_nothing_listens_for_ssh(golden):
 def test_nginx_configuration_is_valid(golden):
     result = golden.run("nginx -t")
     assert result.rc == 0, result.stderr
+
+
+def test_nginx_leaves_shared_hls_to_the_pruner_timer(golden):
+    conf = golden.file("/etc/nginx/nginx.conf").content_string
+    timer = golden.run(
+        "systemctl is-enabled webcast-hls-prune.timer; systemctl is-active webcast-hls-prune.timer"
+    )
+    assert re.findall(r"hls_cleanup \w+;", conf) == ["hls_cleanup off;"], re.findall(r"hls_cleanup.*", conf)
+    assert timer.stdout.split() == ["enabled", "active"], timer.stdout
+
+
+def test_the_pruner_deletes_old_unlisted_segments_and_keeps_listed_ones(golden):
+    hls = "/srv/media/hls"
+    golden.check_output(
+        f"printf '#EXTM3U\\n#EXTINF:2.0,\\nprune-listed.ts\\n' > {hls}/prune.m3u8 && "
+        f"for f in prune-listed prune-unlisted; do head -c 188 /dev/zero > {hls}/$f.ts; "
+        f"touch -d '-10 min' {hls}/$f.ts; done && head -c 188 /dev/zero > {hls}/prune-young.ts && "
+        f"chown www-data: {hls}/prune* && systemctl start webcast-hls-prune.service"
+    )
+    left = {
+        name: golden.file(f"{hls}/{name}").exists
+        for name in ("prune-listed.ts", "prune-unlisted.ts", "prune-young.ts")
+    }
+    assert left == {"prune-listed.ts": True, "prune-unlisted.ts": False, "prune-young.ts": True}, left
+
+
+def test_nginx_tells_the_app_when_a_publisher_leaves(golden):
+    conf = golden.file("/etc/nginx/nginx.conf").content_string
+    assert "on_publish_done http://127.0.0.1:8000/rtmp/on_publish_done;" in conf, conf[:2000]
+
+
+def test_the_stream_key_callbacks_are_not_served_from_outside(golden):
+    answers = {
+        path: golden.check_output(
+            f"curl -sS -o /dev/null -w '%{{http_code}}' -X POST -d 'app=live&name=keynote' http://127.0.0.1{path}"
+        )
+        for path in ("/rtmp/on_publish", "/rtmp/on_publish_done")
+    }
+    assert answers == dict.fromkeys(answers, "404"), answers
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ENV
+import yaml
+from conftest import ENV, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +114,61 @@ def test_aws_config_evaluates_each_chosen_managed_rule(aws, prefix):
     found = {r["Source"]["SourceIdentifier"] for r in rules if r["ConfigRuleName"].startswith(prefix)}
     assert found == set(wanted), f"missing {set(wanted) - found}, extra {found - set(wanted)}"
     assert all(r["Source"]["Owner"] == "AWS" for r in rules)
+
+
+@pytest.fixture(scope="module")
+def trail(aws, prefix) -> dict:
+    trails = [t for t in aws("cloudtrail").describe_trails()["trailList"] if t["Name"] == f"{prefix}-trail"]
+    assert len(trails) == 1, trails
+    return trails[0]
+
+
+def test_the_trail_logs_every_region_validated_encrypted_to_the_logs_bucket_and_its_log_group(
+    aws, trail, prefix, settings
+):
+    assert trail["IsMultiRegionTrail"] and trail["LogFileValidationEnabled"], trail
+    assert trail["KmsKeyId"] == key_of(aws, f"{prefix}-audit")["Arn"], trail.get("KmsKeyId")
+    assert trail["S3BucketName"].startswith(f"{prefix}-logs-"), trail["S3BucketName"]
+    assert f":log-group:/{settings['webcast_project']}/{ENV}/cloudtrail" in trail.get(
+        "CloudWatchLogsLogGroupArn", ""
+    ), trail
+    assert aws("cloudtrail").get_trail_status(Name=trail["TrailARN"])["IsLogging"]
+
+
+def test_only_cloudtrail_for_this_trail_may_assume_the_trail_s_log_role(aws, trail, account):
+    role_name = trail["CloudWatchLogsRoleArn"].rsplit("/", 1)[-1]
+    statement = aws("iam").get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert statement["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert statement["Condition"]["StringEquals"] == {
+        "aws:SourceAccount": account,
+        "aws:SourceArn": trail["TrailARN"],
+    }
+
+
+def test_each_cis_monitoring_item_has_a_metric_filter_and_an_alarm_to_the_alarm_topic(aws, trail, prefix):
+    items = yaml.safe_load((ROOT / "roles/aws_account_baseline/vars/main.yml").read_text())[
+        "_aws_account_baseline_cis_filters"
+    ]
+    group = trail["CloudWatchLogsLogGroupArn"].split(":log-group:", 1)[1].split(":", 1)[0]
+    filters = aws("logs").describe_metric_filters(logGroupName=group)["metricFilters"]
+    metrics = {f["filterName"]: f["metricTransformations"][0]["metricName"] for f in filters}
+    alarms = aws("cloudwatch").describe_alarms(AlarmNamePrefix=f"{prefix}-cis-")["MetricAlarms"]
+    alarmed = {a["MetricName"]: a["AlarmActions"] for a in alarms}
+    missing = [i["name"] for i in items if f"{prefix}-{i['name']}" not in metrics]
+    assert not missing, f"no metric filter for {missing}"
+    silent = [
+        i["name"]
+        for i in items
+        if not any(a.endswith(f":{prefix}-alarms") for a in alarmed.get(metrics[f"{prefix}-{i['name']}"], []))
+    ]
+    assert not silent, f"no alarm to the alarm topic for {silent}"
+
+
+def test_the_audit_key_lets_cloudtrail_use_it_for_this_trail_only(aws, trail, prefix):
+    kms = aws("kms")
+    key = key_of(aws, f"{prefix}-audit")
+    policy = json.loads(kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    statement = next(
+        s for s in policy["Statement"] if s["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    )
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceArn": trail["TrailARN"]}

@@ -104,3 +104,23 @@ def test_each_log_group_keeps_its_events_as_configured(aws, settings, log):
     assert [(g["logGroupName"], g.get("retentionInDays")) for g in groups] == [
         (name, settings["aws_monitoring_log_retention_days"])
     ]
+
+
+@pytest.mark.parametrize("region", ["home", "us-east-1"])
+def test_cloudwatch_may_use_the_alarm_key_only_for_this_account_s_alarms_of_the_environment(
+    aws, settings, prefix, region
+):
+    region = settings["webcast_aws_region"] if region == "home" else region
+    kms = aws("kms", region=region)
+    key_id = kms.describe_key(KeyId=f"alias/{prefix}-alarms")["KeyMetadata"]["KeyId"]
+    policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    account = aws("sts").get_caller_identity()["Account"]
+    services = [
+        s for s in policy["Statement"] if isinstance(s.get("Principal"), dict) and "Service" in s["Principal"]
+    ]
+    assert [s["Principal"]["Service"] for s in services] == ["cloudwatch.amazonaws.com"], services
+    condition = services[0].get("Condition", {})
+    assert condition.get("StringEquals", {}).get("aws:SourceAccount") == account, condition
+    assert condition.get("ArnLike", {}).get("aws:SourceArn") == (
+        f"arn:aws:cloudwatch:{region}:{account}:alarm:{prefix}-*"
+    ), condition

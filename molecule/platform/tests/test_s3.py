@@ -126,6 +126,30 @@ def test_the_logs_bucket_admits_s3_access_logs_of_media_and_backups_only(s3, buc
     )
 
 
+def test_the_logs_bucket_admits_the_environment_s_trail_and_no_other_under_its_prefix(
+    aws, s3, buckets, account_id
+):
+    # AWS refuses CreateTrail without these statements (the emulator does not check): they must name
+    # the trail the account baseline made, and the prefix it writes under.
+    trails = aws("cloudtrail").describe_trails()["trailList"]
+    trail = next(t for t in trails if t["S3BucketName"] == buckets["logs"])
+    statements = policy(s3, buckets["logs"])
+    acl, write = statements["CloudTrailChecksTheBucketAcl"], statements["CloudTrailDelivery"]
+    assert (acl["Principal"], acl["Action"], acl["Resource"]) == (
+        {"Service": "cloudtrail.amazonaws.com"},
+        "s3:GetBucketAcl",
+        f"arn:aws:s3:::{buckets['logs']}",
+    )
+    assert acl["Condition"] == {"StringEquals": {"aws:SourceArn": trail["TrailARN"]}}
+    assert (write["Principal"], write["Action"]) == ({"Service": "cloudtrail.amazonaws.com"}, "s3:PutObject")
+    assert (
+        write["Resource"] == f"arn:aws:s3:::{buckets['logs']}/{trail['S3KeyPrefix']}/AWSLogs/{account_id}/*"
+    )
+    assert write["Condition"] == {
+        "StringEquals": {"aws:SourceArn": trail["TrailARN"], "s3:x-amz-acl": "bucket-owner-full-control"}
+    }
+
+
 def test_only_cloudfront_of_this_account_may_read_on_demand_video_from_the_media_bucket(
     s3, buckets, account_id
 ):

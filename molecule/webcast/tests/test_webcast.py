@@ -252,3 +252,21 @@ def test_publishing_again_to_a_restarted_resumes_the_stream(stream_key):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def live_since() -> str:
+    query = f"SELECT IFNULL(live_since, 'ended') FROM webcasts WHERE slug = '{SLUG}'"
+    return podman("exec", PLAN.service("db"), "mariadb", "-N", "-B", "webcast", "-e", query).stdout.strip()
+
+
+def test_the_shared_volume_belongs_to_the_user_nginx_writes_media_as():
+    www_data = 33  # Debian's fixed uid of www-data, the image's owner of the media root
+    assert media_dir().stat().st_uid == www_data, media_dir().stat()
+
+
+def test_when_the_encoder_stops_the_webcast_is_no_longer_live(stream_key):
+    process = publish(A, stream_key, seconds=6)
+    wait_for("the webcast live while the encoder publishes", lambda: live_since() not in ("", "ended"), 20)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr[-500:]
+    wait_for("the webcast ended after the encoder stopped", lambda: live_since() == "ended", 15)

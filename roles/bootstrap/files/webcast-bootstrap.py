@@ -55,8 +55,12 @@ REQUIRED = (
     "media/hls_fragment_s",
     "env/region",
 )
-# Optional: the domain mail is sent from (SES's verified identity); the host of urls/public if unset.
-OPTIONAL = ("smtp/sender_domain",)
+# Optional: the domain mail is sent from (SES's verified identity), the host of urls/public if unset;
+# whether the database and Redis are reached over TLS, true unless "false" (only the local data
+# plane's plain MariaDB and Redis say so).
+OPTIONAL = ("smtp/sender_domain", "db/tls", "redis/tls")
+# The RDS CA bundle the app verifies the database's certificate against (bootstrap.conf db_tls_ca).
+DB_TLS_CA = "/etc/ssl/certs/rds-global-bundle.pem"
 
 
 class Missing(Exception):
@@ -226,12 +230,23 @@ def write_atomically(path: Path, text: str, mode: int, group: str | None) -> Non
         raise
 
 
-def render(ident: dict[str, str], p: dict[str, str], secrets: dict[str, list[str]]) -> dict[str, str]:
+def tls_flag(p: dict[str, str], name: str) -> bool:
+    """A */tls parameter: TLS unless it says false (absent, as from an older tier, means TLS)."""
+    value = p.get(name, "true").strip().lower()
+    if value not in ("true", "false"):
+        raise Missing(f"parameter {name} is {value!r}: true or false")
+    return value == "true"
+
+
+def render(
+    ident: dict[str, str], p: dict[str, str], secrets: dict[str, list[str]], db_tls_ca: str = DB_TLS_CA
+) -> dict[str, str]:
     """The contents of each env file, from the parameters and secrets."""
     db_password = secrets["db"][0]
     redis_token = secrets["redis"][0]
     sender_domain = p.get("smtp/sender_domain") or urlsplit(p["urls/public"]).hostname or ""
     region = p["env/region"]
+    db_tls, redis_tls = tls_flag(p, "db/tls"), tls_flag(p, "redis/tls")
     # WEBCAST_AWS_REGION: the name the CloudWatch agent's configuration reads (role cloudwatch_agent).
     common = {
         "WEBCAST_PROJECT": ident["project"],
@@ -247,12 +262,18 @@ def render(ident: dict[str, str], p: dict[str, str], secrets: dict[str, list[str
         "WEBCAST_DB_NAME": p["db/name"],
         "WEBCAST_DB_USER": p["db/user"],
         "WEBCAST_DB_PASSWORD": db_password,
+        # TLS with the server's certificate verified (RDS presents one of its own CA's).
+        "WEBCAST_DB_TLS": str(db_tls).lower(),
+        "WEBCAST_DB_TLS_CA": db_tls_ca if db_tls else "",
         "WEBCAST_REDIS_HOST": p["redis/endpoint"],
         "WEBCAST_REDIS_PORT": p["redis/port"],
         "WEBCAST_REDIS_TOKEN": redis_token,
-        # ElastiCache with an AUTH token requires TLS in transit: rediss://.
+        # ElastiCache with in-transit encryption (an AUTH token needs it): rediss://, verified
+        # against the system's trust store (ElastiCache's certificates are publicly trusted).
+        "WEBCAST_REDIS_TLS": str(redis_tls).lower(),
         "WEBCAST_REDIS_URL": (
-            f"rediss://:{quote(redis_token, safe='')}@{p['redis/endpoint']}:{p['redis/port']}/0"
+            f"{'rediss' if redis_tls else 'redis'}://:{quote(redis_token, safe='')}"
+            f"@{p['redis/endpoint']}:{p['redis/port']}/0"
         ),
         "WEBCAST_MEDIA_BUCKET": p["s3/media_bucket"],
         "WEBCAST_PUBLIC_URL": p["urls/public"],
@@ -338,6 +359,11 @@ def main() -> int:
         except (ClientError, BotoCoreError) as exc:
             raise Missing(f"parameters under {prefix} cannot be read: {exc}") from exc
         status["missing"] = [prefix + name for name in REQUIRED if not parameters.get(name)]
+        for name in ("db/tls", "redis/tls"):
+            try:
+                tls_flag(parameters, name)
+            except Missing as exc:
+                status["errors"].append(str(exc))
         secrets = {}
         wanted = {
             "db": ("db/secret_arn", (("password",),)),
@@ -367,9 +393,8 @@ def main() -> int:
         return 1
 
     try:
-        written = write_files(
-            env_dir, group, sasl_map, render(ident, parameters, secrets), parameters, secrets
-        )
+        files = render(ident, parameters, secrets, conf.get("db_tls_ca", DB_TLS_CA))
+        written = write_files(env_dir, group, sasl_map, files, parameters, secrets)
     except (OSError, subprocess.CalledProcessError) as exc:
         status["errors"].append(f"cannot write the configuration: {exc}")
         write_status(status_file, status)

@@ -138,3 +138,41 @@ def test_a_secret_without_the_key_the_program_needs_is_named(bootstrap, tmp_path
     errors = json.loads((tmp_path / "run/bootstrap.json").read_text())["errors"]
     name = "smtp/credentials_secret_arn"
     assert errors == [f"secret {values[name]} (from {PREFIX}{name}) has no username or smtp_username"]
+
+
+@mock_aws
+def test_without_tls_parameters_the_database_and_redis_are_reached_over_verified_tls(bootstrap, tmp_path):
+    # RDS and ElastiCache with in-transit encryption: TLS unless the environment says otherwise.
+    seed(full_configuration())
+    assert bootstrap.main() == 0
+    app = (tmp_path / "etc/app.env").read_text()
+    wanted = (
+        'WEBCAST_DB_TLS="true"',
+        f'WEBCAST_DB_TLS_CA="{bootstrap.DB_TLS_CA}"',
+        'WEBCAST_REDIS_TLS="true"',
+        'WEBCAST_REDIS_URL="rediss://',
+    )
+    assert [line for line in wanted if line not in app] == [], app
+
+
+@mock_aws
+def test_tls_parameters_of_true_keep_tls_and_false_turn_it_off(bootstrap, tmp_path):
+    seed({**full_configuration(), "db/tls": "false", "redis/tls": "false"})
+    assert bootstrap.main() == 0
+    app = (tmp_path / "etc/app.env").read_text()
+    off = (
+        'WEBCAST_DB_TLS="false"',
+        'WEBCAST_DB_TLS_CA=""',
+        'WEBCAST_REDIS_TLS="false"',
+        'REDIS_URL="redis://',
+    )
+    assert [line for line in off if line not in app] == [], app
+
+
+@mock_aws
+def test_a_tls_parameter_neither_true_nor_false_is_named_and_nothing_is_written(bootstrap, tmp_path):
+    seed({**full_configuration(), "redis/tls": "maybe"})
+    assert bootstrap.main() == 1
+    status = json.loads((tmp_path / "run/bootstrap.json").read_text())
+    assert any("redis/tls" in error for error in status["errors"]), status
+    assert not (tmp_path / "etc").exists()
