@@ -23,6 +23,7 @@ def test_every_setting_is_read_from_its_variable():
             "WEBCAST_DB_NAME": "events",
             "WEBCAST_DB_USER": "app",
             "WEBCAST_DB_PASSWORD": "secret",
+            "WEBCAST_DB_PASSWORD_FILE": "/run/webcast/db-password",
             "WEBCAST_DB_TLS": "true",
             "WEBCAST_REDIS_HOST": "cache.internal",
             "WEBCAST_REDIS_PORT": "6380",
@@ -43,7 +44,11 @@ def test_every_setting_is_read_from_its_variable():
         "events",
         "app",
     )
-    assert (config.db_password, config.db_tls) == ("secret", True)
+    assert (config.db_password, config.db_password_file, config.db_tls) == (
+        "secret",
+        "/run/webcast/db-password",
+        True,
+    )
     assert (config.redis_host, config.redis_port, config.redis_token, config.redis_tls) == (
         "cache.internal",
         6380,

@@ -51,6 +51,9 @@ class Config:
     db_name: str = "webcast"
     db_user: str = "webcast"
     db_password: str = ""
+    # A file holding the password, read again for every new connection (RDS rotates the password;
+    # the instance's webcast-db-password timer rewrites the file): wins over db_password when set.
+    db_password_file: str = ""
     db_tls: bool = False
     db_tls_ca: str = ""
     redis_host: str = "127.0.0.1"
@@ -84,6 +87,7 @@ class Config:
             db_name=get("WEBCAST_DB_NAME", cls.db_name),
             db_user=get("WEBCAST_DB_USER", cls.db_user),
             db_password=get("WEBCAST_DB_PASSWORD", cls.db_password),
+            db_password_file=get("WEBCAST_DB_PASSWORD_FILE", cls.db_password_file),
             db_tls=_flag(env, "WEBCAST_DB_TLS", cls.db_tls),
             db_tls_ca=get("WEBCAST_DB_TLS_CA", cls.db_tls_ca),
             redis_host=get("WEBCAST_REDIS_HOST", cls.redis_host),

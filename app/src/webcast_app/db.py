@@ -27,7 +27,7 @@ def connect(config: Config, *, timeout_s: int | None = None) -> pymysql.connecti
         host=config.db_host,
         port=config.db_port,
         user=config.db_user,
-        password=config.db_password,
+        password=password(config),
         database=config.db_name,
         charset="utf8mb4",
         cursorclass=pymysql.cursors.DictCursor,
@@ -42,6 +42,22 @@ def connect(config: Config, *, timeout_s: int | None = None) -> pymysql.connecti
     )
 
 
+def password(config: Config) -> str:
+    """The database password now: WEBCAST_DB_PASSWORD_FILE's content when set, read at every new
+    connection so that a rotated password is used without a restart (open connections stay
+    authenticated), else WEBCAST_DB_PASSWORD."""
+    if not config.db_password_file:
+        return config.db_password
+    try:
+        with open(config.db_password_file, encoding="utf-8") as handle:
+            return handle.read().rstrip("\n")
+    except OSError as exc:
+        # A pymysql error, so that callers treat it as the database being unreachable.
+        raise pymysql.err.OperationalError(
+            f"the database password file {config.db_password_file} cannot be read: {exc.strerror}"
+        ) from exc
+
+
 @functools.cache
 def _tls_context(cafile: str) -> ssl.SSLContext:
     """RDS presents a certificate of its own CA: WEBCAST_DB_TLS_CA names the bundle, else the system's
@@ -54,7 +70,8 @@ _threads = threading.local()
 
 
 def _key(config: Config) -> tuple:
-    return (config.db_host, config.db_port, config.db_name, config.db_user, config.db_password, config.db_tls)
+    # Not the password: a connection opened before a rotation stays valid and is kept.
+    return (config.db_host, config.db_port, config.db_name, config.db_user, config.db_tls)
 
 
 def borrow(config: Config) -> pymysql.connections.Connection:

@@ -3,7 +3,8 @@
 
 Run once at boot by webcast-bootstrap.service, before the app, the media server, the mail relay
 and the EFS mount. Reads every parameter under /<project>/<env>/ and the secrets the *_secret_arn
-parameters point to, then writes /etc/webcast/{app,media,efs,relay}.env and the postfix SASL map.
+parameters point to, then writes /etc/webcast/{app,media,efs,relay}.env, the postfix SASL map and
+the database password file (/run/webcast/db-password, readable by the app's user only).
 Region, project and env come from /etc/webcast/bootstrap.conf when set there, otherwise from the
 instance metadata (IMDSv2: a session token first, then the region and the Project/Environment
 instance tags). Credentials come from boto3's chain: the instance role on EC2.
@@ -11,6 +12,11 @@ instance tags). Credentials come from boto3's chain: the instance role on EC2.
 When anything is missing it writes nothing but the status file, logs one line naming each missing
 parameter or secret, and exits 1. The status file (/run/webcast/bootstrap.json) never holds a value:
 only names, so the app's health path may report it.
+
+With --db-password (webcast-db-password.timer, every minute) it only reads db/secret_arn and that
+secret again, and rewrites the password file when the password changed: RDS rotates the master
+password, and the app opens each new connection with the file's content, without a restart. It
+takes the project, env and region from the status file of the boot's run, so it asks no metadata.
 
 Managed by Ansible (role bootstrap): local changes are overwritten.
 """
@@ -61,6 +67,11 @@ REQUIRED = (
 OPTIONAL = ("smtp/sender_domain", "db/tls", "redis/tls")
 # The RDS CA bundle the app verifies the database's certificate against (bootstrap.conf db_tls_ca).
 DB_TLS_CA = "/etc/ssl/certs/rds-global-bundle.pem"
+# The database password: on tmpfs, owned by the app's user, mode 0400 (bootstrap.conf
+# db_password_file and db_password_owner).
+DB_PASSWORD_FILE = "/run/webcast/db-password"
+DB_PASSWORD_OWNER = "webcast-app"
+DB_SECRET_KEYS = (("password",),)
 
 
 class Missing(Exception):
@@ -214,13 +225,23 @@ def env_line(name: str, value: str) -> str:
     return f'{name}="{escaped}"\n'
 
 
-def write_atomically(path: Path, text: str, mode: int, group: str | None) -> None:
+def write_atomically(path: Path, text: str, mode: int, group: str | None, owner: str | None = None) -> None:
+    """Replace path with text in one rename; owner (a user and its primary group) or root:group."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if owner:
+        import pwd
+
+        try:
+            entry = pwd.getpwnam(owner)
+        except KeyError:
+            raise OSError(f"user {owner!r} (db_password_owner in {CONF_FILE}) does not exist") from None
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         # The mode is set before any byte is written, so a secret is never readable by others.
         os.fchmod(fd, mode)
-        if group:
+        if owner:
+            os.fchown(fd, entry.pw_uid, entry.pw_gid)
+        elif group:
             shutil.chown(temporary, user="root", group=group)
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
@@ -239,10 +260,13 @@ def tls_flag(p: dict[str, str], name: str) -> bool:
 
 
 def render(
-    ident: dict[str, str], p: dict[str, str], secrets: dict[str, list[str]], db_tls_ca: str = DB_TLS_CA
+    ident: dict[str, str],
+    p: dict[str, str],
+    secrets: dict[str, list[str]],
+    db_tls_ca: str = DB_TLS_CA,
+    db_password_file: str = DB_PASSWORD_FILE,
 ) -> dict[str, str]:
     """The contents of each env file, from the parameters and secrets."""
-    db_password = secrets["db"][0]
     redis_token = secrets["redis"][0]
     sender_domain = p.get("smtp/sender_domain") or urlsplit(p["urls/public"]).hostname or ""
     region = p["env/region"]
@@ -261,7 +285,8 @@ def render(
         "WEBCAST_DB_PORT": p["db/port"],
         "WEBCAST_DB_NAME": p["db/name"],
         "WEBCAST_DB_USER": p["db/user"],
-        "WEBCAST_DB_PASSWORD": db_password,
+        # Not the password itself: RDS rotates it, and the app reads the file at each new connection.
+        "WEBCAST_DB_PASSWORD_FILE": db_password_file,
         # TLS with the server's certificate verified (RDS presents one of its own CA's).
         "WEBCAST_DB_TLS": str(db_tls).lower(),
         "WEBCAST_DB_TLS_CA": db_tls_ca if db_tls else "",
@@ -315,16 +340,35 @@ def write_status(path: Path, status: dict) -> None:
     write_atomically(path, json.dumps(status, indent=2, sort_keys=True) + "\n", 0o644, None)
 
 
+def write_password(path: Path, password: str, owner: str) -> bool:
+    """The database password file, rewritten only when the password changed; whether it was."""
+    try:
+        if path.read_text() == password + "\n":
+            return False
+    except FileNotFoundError:
+        pass
+    write_atomically(path, password + "\n", 0o400, None, owner)
+    return True
+
+
 def write_files(
-    env_dir: Path, group: str, sasl_map: str, files: dict[str, str], parameters: dict, secrets: dict
+    env_dir: Path,
+    group: str,
+    sasl_map: str,
+    files: dict[str, str],
+    parameters: dict,
+    secrets: dict,
+    password_file: tuple[Path, str],
 ) -> list[str]:
-    """Put the env files and the SASL map in place; the paths written."""
+    """Put the password file, the env files and the SASL map in place; the paths written."""
+    # First: a user that does not exist fails the run before any env file is replaced.
+    write_password(password_file[0], secrets["db"][0], password_file[1])
     for name, text in files.items():
-        # app.env holds the database password and the Redis token: root only (systemd reads
+        # app.env holds the Redis token: root only (systemd reads
         # EnvironmentFile= as root before it drops privileges). The others hold no secret.
         secret = name == "app.env"
         write_atomically(env_dir / name, text, 0o600 if secret else 0o640, None if secret else group)
-    written = [str(env_dir / name) for name in files]
+    written = [str(password_file[0])] + [str(env_dir / name) for name in files]
     if sasl_map:
         user, password = secrets["smtp"]
         line = f"[{parameters['smtp/host']}]:{parameters['smtp/port']} {user}:{password}\n"
@@ -366,7 +410,7 @@ def main() -> int:
                 status["errors"].append(str(exc))
         secrets = {}
         wanted = {
-            "db": ("db/secret_arn", (("password",),)),
+            "db": ("db/secret_arn", DB_SECRET_KEYS),
             "redis": ("redis/token_secret_arn", (("token", "auth_token", "password"),)),
             "smtp": (
                 "smtp/credentials_secret_arn",
@@ -393,8 +437,10 @@ def main() -> int:
         return 1
 
     try:
-        files = render(ident, parameters, secrets, conf.get("db_tls_ca", DB_TLS_CA))
-        written = write_files(env_dir, group, sasl_map, files, parameters, secrets)
+        password_file = Path(conf.get("db_password_file", DB_PASSWORD_FILE))
+        files = render(ident, parameters, secrets, conf.get("db_tls_ca", DB_TLS_CA), str(password_file))
+        owner = conf.get("db_password_owner", DB_PASSWORD_OWNER)
+        written = write_files(env_dir, group, sasl_map, files, parameters, secrets, (password_file, owner))
     except (OSError, subprocess.CalledProcessError) as exc:
         status["errors"].append(f"cannot write the configuration: {exc}")
         write_status(status_file, status)
@@ -406,5 +452,39 @@ def main() -> int:
     return 0
 
 
+def refresh_db_password() -> int:
+    """Re-read db/secret_arn and its secret; rewrite the password file when the password changed."""
+    conf = read_conf(CONF_FILE)
+    status_file = Path(conf.get("status_file", "/run/webcast/bootstrap.json"))
+    password_file = Path(conf.get("db_password_file", DB_PASSWORD_FILE))
+    try:
+        try:
+            status = json.loads(status_file.read_text())
+        except (OSError, ValueError) as exc:
+            raise Missing(f"no status of the boot's run in {status_file}: {exc}") from exc
+        if status.get("status") != "ok":
+            raise Missing(f"the boot's run failed ({status_file}): the bootstrap must succeed first")
+        prefix = f"/{status['project']}/{status['env']}/"
+        ssm, secretsmanager = clients(conf, status["region"])
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            arn = ssm.get_parameter(Name=prefix + "db/secret_arn")["Parameter"]["Value"]
+        except (ClientError, BotoCoreError) as exc:
+            raise Missing(f"parameter {prefix}db/secret_arn cannot be read: {exc}") from exc
+        password = read_secret(secretsmanager, prefix + "db/secret_arn", arn, DB_SECRET_KEYS)[0]
+        changed = write_password(password_file, password, conf.get("db_password_owner", DB_PASSWORD_OWNER))
+    except (Missing, OSError) as exc:
+        log(f"webcast-bootstrap: FAILED to refresh the database password, {password_file} unchanged: {exc}")
+        return 1
+    if changed:
+        # Once a week (RDS's rotation) or after a migration: worth a line, the unchanged minutes are not.
+        log(f"webcast-bootstrap: the database password changed: {password_file} rewritten from {arn}")
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:] not in ([], ["--db-password"]):
+        log(f"usage: {sys.argv[0]} [--db-password]: unknown arguments {sys.argv[1:]}")
+        sys.exit(2)
+    sys.exit(refresh_db_password() if sys.argv[1:] else main())

@@ -7,6 +7,7 @@ missing input named.
 
 from __future__ import annotations
 
+import getpass
 import importlib.util
 import json
 import subprocess
@@ -32,6 +33,7 @@ def bootstrap(tmp_path, monkeypatch):
         "[bootstrap]\nproject = webcast\nenv = unit\nregion = eu-west-1\n"
         f"env_dir = {tmp_path}/etc\nstatus_file = {tmp_path}/run/bootstrap.json\ngroup = root\n"
         f"sasl_map = {tmp_path}/postfix/sasl_passwd\n"
+        f"db_password_file = {tmp_path}/run/db-password\ndb_password_owner = {getpass.getuser()}\n"
     )
     monkeypatch.setattr(module, "CONF_FILE", conf)
     # No postfix on the machine running the unit tests needs to be assumed.
@@ -93,7 +95,11 @@ def test_with_every_parameter_the_program_writes_the_env_files_and_reports_ok(bo
     status = json.loads((tmp_path / "run/bootstrap.json").read_text())
     app = (tmp_path / "etc/app.env").read_text()
     assert status["status"] == "ok", status
-    assert 'WEBCAST_DB_PASSWORD="p\\$a\\`s\\"s\\\\w"' in app
+    # The password is in its own file, which the app reads at each new connection, not in app.env.
+    assert f'WEBCAST_DB_PASSWORD_FILE="{tmp_path}/run/db-password"' in app
+    assert "p$a" not in app and "p\\$a" not in app
+    assert (tmp_path / "run/db-password").read_text() == 'p$a`s"s\\w\n'
+    assert (tmp_path / "run/db-password").stat().st_mode & 0o777 == 0o400
     assert 'WEBCAST_REDIS_TOKEN="plain-token"' in app
     assert (tmp_path / "postfix/sasl_passwd").read_text() == (
         "[email-smtp.eu-west-1.amazonaws.com]:587 AKIA:smtp-pass\n"
@@ -176,3 +182,70 @@ def test_a_tls_parameter_neither_true_nor_false_is_named_and_nothing_is_written(
     status = json.loads((tmp_path / "run/bootstrap.json").read_text())
     assert any("redis/tls" in error for error in status["errors"]), status
     assert not (tmp_path / "etc").exists()
+
+
+@mock_aws
+def test_the_refresh_rewrites_the_password_file_only_when_the_secret_changed(bootstrap, tmp_path, capsys):
+    values = full_configuration()
+    seed(values)
+    assert bootstrap.main() == 0
+    password_file = tmp_path / "run/db-password"
+    before = password_file.stat().st_ino
+    capsys.readouterr()
+
+    assert bootstrap.refresh_db_password() == 0
+    assert password_file.stat().st_ino == before, "an unchanged password must not be rewritten"
+    assert capsys.readouterr().err == ""
+
+    # What RDS does at a rotation: a new version of its secret.
+    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
+        SecretId=values["db/secret_arn"],
+        SecretString=json.dumps({"username": "admin", "password": "rotated"}),
+    )
+    assert bootstrap.refresh_db_password() == 0
+    assert password_file.read_text() == "rotated\n"
+    assert password_file.stat().st_mode & 0o777 == 0o400
+    logged = capsys.readouterr().err
+    assert "the database password changed" in logged and "rotated" not in logged
+
+
+@mock_aws
+def test_the_refresh_follows_db_secret_arn_to_another_secret(bootstrap, tmp_path):
+    # A migration (decision 0033) points db/secret_arn at RDS's own secret: the running instance follows.
+    seed(full_configuration())
+    assert bootstrap.main() == 0
+    arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name="rds!db-unit", SecretString=json.dumps({"username": "admin", "password": "managed"})
+    )["ARN"]
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=PREFIX + "db/secret_arn", Value=arn, Type="String", Overwrite=True
+    )
+    assert bootstrap.refresh_db_password() == 0
+    assert (tmp_path / "run/db-password").read_text() == "managed\n"
+
+
+@mock_aws
+def test_the_refresh_after_a_failed_boot_changes_nothing_and_says_why(bootstrap, tmp_path, capsys):
+    values = full_configuration()
+    del values["db/endpoint"]
+    seed(values)
+    assert bootstrap.main() == 1
+    assert bootstrap.refresh_db_password() == 1
+    assert "the bootstrap must succeed first" in capsys.readouterr().err
+    assert not (tmp_path / "run/db-password").exists()
+
+
+@mock_aws
+def test_a_password_owner_that_does_not_exist_is_named_and_no_env_file_is_written(bootstrap, tmp_path):
+    conf = bootstrap.CONF_FILE
+    conf.write_text(
+        conf.read_text().replace(
+            f"db_password_owner = {getpass.getuser()}", "db_password_owner = nobody-here"
+        )
+    )
+    seed(full_configuration())
+    assert bootstrap.main() == 1
+    errors = json.loads((tmp_path / "run/bootstrap.json").read_text())["errors"]
+    assert len(errors) == 1 and "user 'nobody-here'" in errors[0], errors
+    assert not (tmp_path / "etc/app.env").exists()
+    assert not (tmp_path / "run/db-password").exists()
