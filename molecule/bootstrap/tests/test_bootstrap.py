@@ -30,6 +30,8 @@ ENV_FILES = ("app.env", "media.env", "efs.env", "relay.env")
 DB_PASSWORD = "db-pass-$`\"'\\word"
 REDIS_TOKEN = "redis-token-0123456789abcdef"
 SMTP_PASSWORD = "smtp-pass-BAbcdefghijklmnop"
+ROTATED_PASSWORD = "db-rotated-0123456789abcdef"
+PASSWORD_FILE = "/run/webcast/db-password"
 REQUIRED = (
     "db/endpoint",
     "db/port",
@@ -136,7 +138,10 @@ def env_file(host, name: str) -> dict[str, str]:
 
 
 def test_managed_files_say_ansible_overwrites_them(host):
-    files = ["/etc/webcast/bootstrap.conf", "/etc/systemd/system/webcast-bootstrap.service"]
+    files = ["/etc/webcast/bootstrap.conf"] + [
+        f"/etc/systemd/system/{unit}"
+        for unit in ("webcast-bootstrap.service", "webcast-db-password.service", "webcast-db-password.timer")
+    ]
     first_lines = {path: host.file(path).content_string.partition("\n")[0] for path in files}
     wrong = {path: line for path, line in first_lines.items() if line != HEADER}
     assert not wrong, f"first lines without the header: {wrong}"
@@ -145,10 +150,11 @@ def test_managed_files_say_ansible_overwrites_them(host):
     )
 
 
-def test_bootstrap_unit_runs_at_every_boot_and_passes_systemd_verify(host):
-    enabled = host.run("systemctl is-enabled webcast-bootstrap.service").stdout.strip()
-    verify = host.run("systemd-analyze verify /etc/systemd/system/webcast-bootstrap.service")
-    assert enabled == "enabled", f"webcast-bootstrap.service is {enabled} at boot"
+@pytest.mark.parametrize("unit", ["webcast-bootstrap.service", "webcast-db-password.timer"])
+def test_bootstrap_units_start_at_every_boot_and_pass_systemd_verify(host, unit):
+    enabled = host.run(f"systemctl is-enabled {unit}").stdout.strip()
+    verify = host.run(f"systemd-analyze verify /etc/systemd/system/{unit}")
+    assert enabled == "enabled", f"{unit} is {enabled} at boot"
     assert verify.rc == 0 and not verify.stderr.strip(), verify.stderr
 
 
@@ -224,13 +230,14 @@ def test_env_files_hold_what_the_services_read(host):
     app, media, efs, relay = (env_file(host, name) for name in ENV_FILES)
     assert {
         k: app.get(k)
-        for k in ("WEBCAST_DB_HOST", "WEBCAST_DB_PORT", "WEBCAST_DB_USER", "WEBCAST_DB_PASSWORD")
+        for k in ("WEBCAST_DB_HOST", "WEBCAST_DB_PORT", "WEBCAST_DB_USER", "WEBCAST_DB_PASSWORD_FILE")
     } == {
         "WEBCAST_DB_HOST": "webcast-bootstrap-db.abc.eu-west-1.rds.amazonaws.com",
         "WEBCAST_DB_PORT": "3306",
         "WEBCAST_DB_USER": "webcast_app",
-        "WEBCAST_DB_PASSWORD": DB_PASSWORD,
+        "WEBCAST_DB_PASSWORD_FILE": PASSWORD_FILE,
     }
+    assert "WEBCAST_DB_PASSWORD" not in app
     assert app["WEBCAST_REDIS_URL"].startswith(f"rediss://:{REDIS_TOKEN}@master.webcast-bootstrap-redis")
     assert (media["WEBCAST_MEDIA_BUCKET"], media["WEBCAST_HLS_FRAGMENT_S"]) == (
         "webcast-bootstrap-media",
@@ -261,6 +268,34 @@ def test_env_files_with_secrets_are_root_only_and_the_others_group_readable(host
     }
 
 
+def test_the_database_password_is_on_tmpfs_readable_by_its_owner_only(host):
+    password = host.file(PASSWORD_FILE)
+    assert (password.mode, password.user) == (0o400, "daemon")
+    assert password.content_string == DB_PASSWORD + "\n"
+    assert host.check_output(f"findmnt -n -o FSTYPE --target {PASSWORD_FILE}") == "tmpfs"
+
+
+def test_the_password_timer_is_enabled_and_the_refresh_follows_a_rotation(host, aws):
+    # What RDS does at a rotation: a new version of its secret. The timer's unit, started now
+    # rather than awaited, rewrites the file; started again, it leaves it as it is.
+    secret(aws, "webcast/bootstrap/db", json.dumps({"username": "admin", "password": ROTATED_PASSWORD}))
+    try:
+        refreshed = host.run("systemctl start webcast-db-password.service")
+        assert refreshed.rc == 0, host.check_output("journalctl -u webcast-db-password.service -o cat -n 5")
+        assert host.file(PASSWORD_FILE).content_string == ROTATED_PASSWORD + "\n"
+        assert (host.file(PASSWORD_FILE).mode, host.file(PASSWORD_FILE).user) == (0o400, "daemon")
+        inode = host.check_output(f"stat -c %i {PASSWORD_FILE}")
+        assert host.run("systemctl start webcast-db-password.service").rc == 0
+        assert host.check_output(f"stat -c %i {PASSWORD_FILE}") == inode, (
+            "an unchanged password was rewritten"
+        )
+        journal = host.check_output("journalctl -u webcast-db-password.service -o cat --no-pager")
+        assert journal.count("the database password changed") == 1, journal
+    finally:
+        secret(aws, "webcast/bootstrap/db", json.dumps({"username": "admin", "password": DB_PASSWORD}))
+        host.run("systemctl start webcast-db-password.service")
+
+
 def test_sasl_map_holds_the_smtp_credentials_for_the_relay_host_root_only(host):
     sasl = host.file("/etc/postfix/sasl_passwd")
     assert (sasl.mode, sasl.user) == (0o600, "root")
@@ -269,9 +304,13 @@ def test_sasl_map_holds_the_smtp_credentials_for_the_relay_host_root_only(host):
 
 def test_no_secret_reaches_the_status_file_or_the_journal(host):
     status = host.file(STATUS)
-    journal = host.check_output("journalctl -u webcast-bootstrap.service -o cat --no-pager")
+    journal = host.check_output(
+        "journalctl -u webcast-bootstrap.service -u webcast-db-password.service -o cat --no-pager"
+    )
     leaks = [
-        s for s in (DB_PASSWORD, REDIS_TOKEN, SMTP_PASSWORD) if s in status.content_string or s in journal
+        s
+        for s in (DB_PASSWORD, ROTATED_PASSWORD, REDIS_TOKEN, SMTP_PASSWORD)
+        if s in status.content_string or s in journal
     ]
     assert status.mode == 0o644, f"status file mode {oct(status.mode)}"
     assert not leaks, "a secret reached the status file or the journal"
