@@ -193,6 +193,17 @@ def test_bootstrap_writes_env_files_and_sasl_map_with_tight_modes(golden):
     }
 
 
+def test_the_database_password_is_the_apps_alone_on_tmpfs_and_its_timer_runs(golden):
+    path = "/run/webcast/db-password"
+    password = golden.file(path)
+    as_user = "setpriv --reuid={0} --regid={0} --clear-groups cat " + path
+    assert (oct(password.mode), password.user) == ("0o400", "webcast-app")
+    assert golden.run(as_user.format("webcast-app")).stdout.strip(), "the app's user cannot read it"
+    assert golden.run(as_user.format("www-data")).rc != 0, "nginx's user can read the database password"
+    assert golden.check_output(f"findmnt -n -o FSTYPE --target {path}") == "tmpfs"
+    assert golden.check_output("systemctl is-active webcast-db-password.timer") == "active"
+
+
 @pytest.mark.parametrize(
     "unit",
     [
@@ -200,6 +211,7 @@ def test_bootstrap_writes_env_files_and_sasl_map_with_tight_modes(golden):
         "webcast-app.service",
         "postfix.service",
         "webcast-bootstrap.service",
+        "webcast-db-password.timer",
         "srv-media.mount",
         "webcast-cloudwatch-agent-config.service",
     ],

@@ -2,7 +2,8 @@
 
 The data plane (tools/dataplane, plan "molecule") was started once by converge.yml; the tests run in
 file order against it: a stream published to A, watched through B; a registration on B, its mail at
-the sink; A killed mid-stream and published to again. ffmpeg on the host is the encoder.
+the sink; A killed mid-stream and published to again; the database password rotated under a running
+app. ffmpeg on the host is the encoder.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -23,7 +25,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
-from tools.dataplane.plane import PLANS, app_command, aws_clients, health, podman, wait_healthy  # noqa: E402
+from tools.dataplane.plane import (  # noqa: E402
+    PLANS,
+    app_command,
+    aws_clients,
+    environment_region,
+    health,
+    podman,
+    wait_healthy,
+)
 
 PLAN = PLANS["molecule"]
 A, B = PLAN.instances
@@ -270,3 +280,48 @@ def test_when_the_encoder_stops_the_webcast_is_no_longer_live(stream_key):
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr[-500:]
     wait_for("the webcast ended after the encoder stopped", lambda: live_since() == "ended", 15)
+
+
+def set_db_password(user: str, password: str) -> None:
+    """ALTER USER in the data plane's MariaDB, as RDS does at a rotation (through the socket, as root)."""
+    quoted = "'" + password.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    sql = f"ALTER USER '{user}'@'%' IDENTIFIED BY {quoted}"
+    podman("exec", PLAN.service("db"), "mariadb", "-e", sql)
+
+
+def test_a_rotated_database_password_is_taken_without_a_restart():
+    # RDS rotates the master password every 7 days: the server's password first, then a new version
+    # of its secret. The instance's timer rewrites the password file (started here rather than
+    # awaited) and the app opens its next connection with it; the app's process stays the same.
+    ssm, secretsmanager = aws_clients(PLAN, environment_region(PLAN))
+    prefix = PLAN.dataplane_prefix
+    arn = ssm.get_parameter(Name=prefix + "db/secret_arn")["Parameter"]["Value"]
+    user = ssm.get_parameter(Name=prefix + "db/user")["Parameter"]["Value"]
+    before = secretsmanager.get_secret_value(SecretId=arn)["SecretString"]
+    rotated = json.dumps({**json.loads(before), "password": "rotated-" + secrets.token_hex(12)})
+
+    def app_pid() -> str:
+        return podman("exec", A, "systemctl", "show", "-P", "MainPID", "webcast-app.service").stdout.strip()
+
+    def database_state() -> str:
+        _, body = health(HTTP[A])
+        return body["checks"]["database"]["state"] if isinstance(body, dict) else str(body)
+
+    pid = app_pid()
+    try:
+        set_db_password(user, json.loads(rotated)["password"])
+        # The file still holds the old password (the secret has not changed yet): refused.
+        assert database_state() == "failing"
+        secretsmanager.put_secret_value(SecretId=arn, SecretString=rotated)
+        podman("exec", A, "systemctl", "start", "webcast-db-password.service")
+        wait_for("the database check ok with the rotated password", lambda: database_state() == "ok", 10)
+        assert app_pid() == pid, "the app was restarted"
+        journal = podman("exec", A, "journalctl", "-u", "webcast-db-password.service", "-o", "cat").stdout
+        assert "the database password changed" in journal
+        assert json.loads(rotated)["password"] not in journal
+    finally:
+        set_db_password(user, json.loads(before)["password"])
+        secretsmanager.put_secret_value(SecretId=arn, SecretString=before)
+        for instance in PLAN.instances:
+            podman("exec", instance, "systemctl", "start", "webcast-db-password.service", check=False)
+    wait_healthy(HTTP[A], A, timeout_s=30)
