@@ -401,6 +401,8 @@ def seed_runtime_parameters(endpoint: str, fragment_s: int) -> None:
 
 def start_instance(containers: Containers, name: str, media: Path, cpuset: str, port: int, work: Path) -> str:
     """One instance of the golden image, booted: bootstrap from the emulator, media at /srv/media."""
+    from tools import runtime_parameters
+
     conf = work / "bootstrap.conf"
     conf.write_text(
         "[bootstrap]\n"
@@ -410,7 +412,7 @@ def start_instance(containers: Containers, name: str, media: Path, cpuset: str, 
         "env_dir = /etc/webcast\nstatus_file = /run/webcast/bootstrap.json\n"
         "group = webcast\nsasl_map = /etc/postfix/sasl_passwd\n"
     )
-    dropin = work / "webcast-bootstrap.service.d"
+    dropin = work / "aws-units.d"
     dropin.mkdir(exist_ok=True)
     (dropin / "90-bench.conf").write_text(
         "[Service]\n"
@@ -430,7 +432,8 @@ def start_instance(containers: Containers, name: str, media: Path, cpuset: str, 
         ],
     )  # fmt: skip
     run(["podman", "cp", str(conf), f"{name}:/etc/webcast/bootstrap.conf"])
-    run(["podman", "cp", str(dropin), f"{name}:/etc/systemd/system/webcast-bootstrap.service.d"])
+    for unit in runtime_parameters.AWS_UNITS:
+        run(["podman", "cp", str(dropin), f"{name}:/etc/systemd/system/{unit}.d"])
     run(["podman", "start", name])
     wait_for_nginx(name)
     # The app has no database or Redis here: its unit would fail and restart on the CPU nginx is

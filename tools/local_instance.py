@@ -42,7 +42,7 @@ DB_PASSWORD = "local-db-password"
 REDIS_TOKEN = "local-redis-token"
 SMTP_PASSWORD = "local-smtp-password"
 CONF_DIR = "/etc/webcast-local"
-DROP_IN = "/etc/systemd/system/webcast-bootstrap.service.d/90-local.conf"
+DROP_INS = tuple(f"/etc/systemd/system/{unit}.d/90-local.conf" for unit in runtime_parameters.AWS_UNITS)
 # Debian's fixed uid of www-data (nginx's workers write the live playlists and segments).
 WWW_DATA_UID = 33
 
@@ -144,7 +144,7 @@ def run_args(name: str, image: str, directory: Path, publish: bool = False) -> l
         "--network=slirp4netns:allow_host_loopback=true",
         *(["-p", "127.0.0.1::80"] if publish else []),
         "-v", f"{config}:{CONF_DIR}:ro",
-        "-v", f"{config / '90-local.conf'}:{DROP_IN}:ro",
+        *(arg for drop_in in DROP_INS for arg in ("-v", f"{config / '90-local.conf'}:{drop_in}:ro")),
         "-v", f"{directory / 'media'}:/srv/media",
         image, "/sbin/init",
     ]  # fmt: skip

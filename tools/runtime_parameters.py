@@ -16,6 +16,9 @@ import json
 from pathlib import Path
 
 BOOTSTRAP = Path(__file__).resolve().parents[1] / "roles/bootstrap/files/webcast-bootstrap.py"
+# The bootstrap's units that call AWS (roles/bootstrap): a local instance gives each the emulator's
+# dummy credentials in a drop-in (on EC2 boto3 takes the instance role's).
+AWS_UNITS = ("webcast-bootstrap.service", "webcast-db-password.service")
 # The secrets the parameters point to, and the keys the bootstrap reads from each.
 SECRET_PARAMETERS = {
     "db": "db/secret_arn",

@@ -351,7 +351,11 @@ def run_instance(plan: Plan, name: str, http_port: int, rtmp_port: int, conf: Pa
         "-p", f"127.0.0.1:{http_port}:80", "-p", f"127.0.0.1:{rtmp_port}:1935",
         "-v", f"{plan.volume}:/srv/media",
         "-v", f"{conf}:/etc/webcast/bootstrap.conf:ro",
-        "-v", f"{dropin}:/etc/systemd/system/webcast-bootstrap.service.d/90-emulator.conf:ro",
+        *(
+            arg
+            for unit in runtime_parameters.AWS_UNITS
+            for arg in ("-v", f"{dropin}:/etc/systemd/system/{unit}.d/90-emulator.conf:ro")
+        ),
         f"{plan.image}:latest", "/sbin/init",
     )  # fmt: skip
 

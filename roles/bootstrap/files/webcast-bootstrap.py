@@ -13,7 +13,7 @@ When anything is missing it writes nothing but the status file, logs one line na
 parameter or secret, and exits 1. The status file (/run/webcast/bootstrap.json) never holds a value:
 only names, so the app's health path may report it.
 
-With --db-password (webcast-db-password.timer, every minute) it only reads db/secret_arn and that
+With --db-password (webcast-db-password.timer, every 20 s) it only reads db/secret_arn and that
 secret again, and rewrites the password file when the password changed: RDS rotates the master
 password, and the app opens each new connection with the file's content, without a restart. It
 takes the project, env and region from the status file of the boot's run, so it asks no metadata.
