@@ -7,6 +7,7 @@ to need reaches all three at once: proved by running the bootstrap program itsel
 
 from __future__ import annotations
 
+import getpass
 import importlib.util
 import json
 from pathlib import Path
@@ -39,6 +40,7 @@ def bootstrap_status(tmp_path: Path, monkeypatch, env: str) -> dict:
     conf.write_text(
         f"[bootstrap]\nproject = webcast\nenv = {env}\nregion = {REGION}\nenv_dir = {tmp_path}/etc\n"
         f"status_file = {tmp_path}/bootstrap.json\ngroup = root\nsasl_map = {tmp_path}/sasl_passwd\n"
+        f"db_password_file = {tmp_path}/db-password\ndb_password_owner = {getpass.getuser()}\n"
     )
     monkeypatch.setattr(module, "CONF_FILE", conf)
     monkeypatch.setattr(module.shutil, "which", lambda name: None)
