@@ -47,6 +47,10 @@ def test_the_inline_policy_reaches_only_the_environment_s_own_resources(iam, nam
     policy = document(iam.get_role_policy(RoleName=name, PolicyName="environment-access")["PolicyDocument"])
     path = f"/{settings['webcast_project']}/{ENV}"
     account = aws("sts").get_caller_identity()["Account"]
+    # The database's master password is in RDS's own secret (rds!db-<uuid>), named by the instance.
+    (database,) = aws("rds").describe_db_instances(
+        DBInstanceIdentifier=f"{settings['webcast_project']}-{ENV}-db"
+    )["DBInstances"]
     for statement in policy["Statement"]:
         resources = (
             statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
@@ -58,6 +62,7 @@ def test_the_inline_policy_reaches_only_the_environment_s_own_resources(iam, nam
                 f":{path}" in resource
                 or f"parameter{path}" in resource
                 or f"-{ENV}-media-{account}" in resource
+                or resource == database["MasterUserSecret"]["SecretArn"]
                 or resource.startswith(f"arn:aws:kms:{settings['webcast_aws_region']}:{account}:key/")
             ), f"{statement['Sid']} reaches {resource}"
 
