@@ -27,13 +27,12 @@ HOST_SCENARIOS=(common hardening media_server cloudwatch_agent bootstrap efs_cli
 
 # With the molecule stage, pytest runs in the lanes too: its tests need neither the emulator the lanes
 # share nor a container, and each lane leaves a core idle much of the time. Split by measured times
-# so that the lanes end together: the emulator's own tests and the app's beside the cloud tiers (the
-# longer lane), the module and role tests and the validation tables beside the host roles
-# (docs/decisions/0028).
-# app/tests runs apart: it is a project of its own (app/pyproject.toml), whose settings pytest
-# reads only when its tests are the only ones named.
-CLOUD_PYTEST=(tests/tools)
-HOST_PYTEST=(tests/unit tests/integration)
+# so that the lanes end together: the module and role tests, the validation tables and the app's
+# beside the cloud tiers (the shorter lane by about 10 minutes), the emulator's own tests beside the
+# host roles (docs/decisions/0028). app/tests runs apart: it is a project of its own
+# (app/pyproject.toml), whose settings pytest reads only when its tests are the only ones named.
+CLOUD_PYTEST=(tests/unit tests/integration)
+HOST_PYTEST=(tests/tools)
 unit_in_lanes=""
 [[ " ${stages[*]} " == *" unit "* && " ${stages[*]} " == *" molecule "* ]] && unit_in_lanes=yes
 

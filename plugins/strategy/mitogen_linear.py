@@ -16,8 +16,7 @@ description:
   - The linear strategy (every task on every host before the next task), with module execution by
     Mitogen (the C(mitogen) package, pinned in requirements.txt), which keeps one Python per target
     and its imports, instead of starting one per task.
-  - Used by the plays that call AWS from the control node, and by the converge plays of the molecule
-    host scenarios (one Python per container). The bake keeps Ansible's own strategy.
+  - Used by the plays that call AWS from the control node. Host plays keep Ansible's own strategy.
 author: webcast platform engineers
 """
 
