@@ -25,25 +25,13 @@ stages=("$@")
 CLOUD_SCENARIOS=(platform)
 HOST_SCENARIOS=(common hardening media_server cloudwatch_agent bootstrap efs_client ses_relay webcast_app)
 
-# With the molecule stage, pytest runs in the lanes too: its tests need neither the emulator the lanes
-# share nor a container, and each lane leaves a core idle much of the time. Split by measured times
-# so that the lanes end together: the module and role tests, the validation tables and the app's
-# beside the cloud tiers (the shorter lane by about 10 minutes), the emulator's own tests beside the
-# host roles (docs/decisions/0028). app/tests runs apart: it is a project of its own
-# (app/pyproject.toml), whose settings pytest reads only when its tests are the only ones named.
-CLOUD_PYTEST=(tests/unit tests/integration)
-HOST_PYTEST=(tests/tools)
-unit_in_lanes=""
-[[ " ${stages[*]} " == *" unit "* && " ${stages[*]} " == *" molecule "* ]] && unit_in_lanes=yes
-
-# One line per stage ("name<TAB>status"), appended by the lanes' subshells too; pytest's summary
-# lines likewise.
+# One line per stage ("name<TAB>status"), appended by the lanes' subshells too.
 results="$(mktemp)"
-pytest_summaries="$(mktemp)"
+pytest_summary=""
 emulator_started=""
 cleanup() {
   [[ -n "$emulator_started" ]] && python -m tools.emulator stop >/dev/null
-  rm -f "$results" "$pytest_summaries"
+  rm -f "$results"
 }
 trap cleanup EXIT
 # Interrupted: stop the lanes too (they share this script's process group), then clean up.
@@ -83,27 +71,17 @@ lint() {
   fi
 }
 
-pytest_stage() {  # pytest_stage NAME PATH...: one pytest run, its summary line kept for the end
-  local name="$1" log
-  shift
+unit() {
+  local log
   log="$(mktemp)"
-  # No cache: two runs may go at once, one per lane.
-  stage "$name" bash -c "set -o pipefail; pytest -q -p no:cacheprovider $* 2>&1 | tee '$log'"
-  grep -E '^=+ .*(passed|failed|error).* =+$|^[0-9]+ (passed|failed)' "$log" | sed "s|^|$name: |" >>"$pytest_summaries"
+  stage pytest bash -c "set -o pipefail; pytest -q tests 2>&1 | tee '$log'"
+  # The app's own tests (their conftest starts MariaDB, Redis and an SMTP server on loopback).
+  stage "pytest app" bash -c "set -o pipefail; pytest -q app/tests 2>&1 | tee -a '$log'"
+  pytest_summary="$(grep -E '^=+ .*(passed|failed|error).* =+$|^[0-9]+ (passed|failed)' "$log" | tr '\n' ' ')"
   rm -f "$log"
 }
 
-unit() {
-  pytest_stage pytest tests
-  # The app's own tests (their conftest starts MariaDB, Redis and an SMTP server on loopback).
-  pytest_stage "pytest app" app/tests
-}
-
 cloud_lane() {
-  if [[ -n "$unit_in_lanes" ]]; then
-    pytest_stage "pytest ${CLOUD_PYTEST[*]}" "${CLOUD_PYTEST[@]}"
-    pytest_stage "pytest app" app/tests
-  fi
   for scenario in "${CLOUD_SCENARIOS[@]}"; do stage "molecule $scenario" molecule test -s "$scenario"; done
   # The security audit reads the environment the platform scenario left in the emulator.
   stage audit ansible-playbook -i inventories/local playbooks/audit.yml -e webcast_env=molecule
@@ -112,17 +90,12 @@ cloud_lane() {
 }
 
 host_lane() {
-  [[ -n "$unit_in_lanes" ]] && pytest_stage "pytest ${HOST_PYTEST[*]}" "${HOST_PYTEST[@]}"
   for scenario in "${HOST_SCENARIOS[@]}"; do stage "molecule $scenario" molecule test -s "$scenario"; done
   stage bake tools/bake.sh && stage "molecule image" molecule test -s image
 }
 
 molecule_stage() {
-  if ! emulator; then
-    printf 'emulator\tFAILED  could not start\n' >>"$results"
-    [[ -n "$unit_in_lanes" ]] && unit  # the tests that need no emulator still run
-    return
-  fi
+  emulator || { printf 'emulator\tFAILED  could not start\n' >>"$results"; return; }
   lane cloud cloud_lane
   lane host host_lane
   wait
@@ -137,7 +110,7 @@ molecule_stage() {
 for name in "${stages[@]}"; do
   case "$name" in
     lint) lint ;;
-    unit) [[ -n "$unit_in_lanes" ]] || unit ;;
+    unit) unit ;;
     molecule) molecule_stage ;;
     *) echo "unknown stage '$name'; allowed: lint unit molecule" >&2; exit 2 ;;
   esac
@@ -146,5 +119,5 @@ done
 echo
 echo "==> summary"
 sort "$results" | awk -F '\t' '{ printf "  %-26s %s\n", $1, $2 }'
-sort "$pytest_summaries" | sed 's/^/  /'
+[[ -n "$pytest_summary" ]] && echo "  pytest: $pytest_summary"
 ! grep -q $'\tFAILED' "$results"
